@@ -1,0 +1,373 @@
+import type { ThreadlineContext } from './context.js'
+import { toErrorInfo } from './errors.js'
+import { newSpanId, newTraceId, uuidv7 } from './ids.js'
+import { toLevel } from './levels.js'
+import type { Sanitizer } from './sanitize.js'
+import { isoNow } from './time.js'
+import type {
+  ContentMode,
+  EventKind,
+  HttpInfo,
+  Level,
+  LlmInfo,
+  SpanKind,
+  SpanStatus,
+  ThreadlineEvent,
+} from './types.js'
+
+export interface Resource {
+  service: string
+  environment?: string
+  service_version?: string
+}
+
+const HEX32 = /^[0-9a-f]{32}$/
+const HEX16 = /^[0-9a-f]{16}$/
+const HEX2 = /^[0-9a-f]{2}$/
+const SPAN_KINDS = new Set<SpanKind>([
+  'server',
+  'client',
+  'internal',
+  'llm',
+  'chain',
+  'tool',
+  'retriever',
+  'agent',
+  'embedding',
+])
+const STATUSES = new Set<SpanStatus>(['ok', 'error', 'cancelled'])
+const OUTCOMES = new Set(['completed', 'errored', 'aborted'])
+const MAX_ID = 256
+
+const STRING_FIELDS = new Set([
+  'service',
+  'environment',
+  'service_version',
+  'category',
+  'event',
+  'request_id',
+  'org_id',
+  'user_id',
+  'session_id',
+  'resource_type',
+  'resource_id',
+  'action',
+  'name',
+])
+const HTTP_NUM = new Set(['status_code', 'request_bytes', 'response_bytes'])
+const HTTP_STR = new Set(['method', 'route', 'path', 'client_address', 'user_agent'])
+const LLM_NUM = new Set([
+  'input_tokens',
+  'output_tokens',
+  'total_tokens',
+  'cache_read_tokens',
+  'cache_write_tokens',
+  'reasoning_tokens',
+  'ttft_ms',
+])
+const LLM_STR = new Set(['provider', 'model', 'operation', 'usage_source'])
+
+type Mutable = { -readonly [K in keyof ThreadlineEvent]: ThreadlineEvent[K] }
+
+/**
+ * Builds one valid event. Known wire fields are type-checked (wrong types are
+ * kept under `attributes` instead of breaking the schema), everything else goes
+ * under `attributes`, strings are redacted and capped by the sanitizer.
+ */
+export class EventBuilder {
+  readonly e: Mutable
+  private attrs: Record<string, unknown> | undefined
+  private errorValue: unknown
+  private hasError = false
+  private tagList: string[] | undefined
+
+  constructor(
+    kind: EventKind,
+    level: Level,
+    private readonly s: Sanitizer,
+    resource: Resource,
+    private readonly contentMode: ContentMode | undefined,
+  ) {
+    const now = Date.now()
+    this.e = {
+      id: uuidv7(now),
+      kind,
+      timestamp: isoNow(now),
+      level,
+      message: '',
+      service: resource.service,
+    }
+    if (resource.environment !== undefined) this.e.environment = resource.environment
+    if (resource.service_version !== undefined) this.e.service_version = resource.service_version
+  }
+
+  context(ctx: ThreadlineContext | undefined): this {
+    if (!ctx) return this
+    if (ctx.trace_id !== undefined) this.e.trace_id = ctx.trace_id
+    if (ctx.span_id !== undefined) this.e.span_id = ctx.span_id
+    if (ctx.trace_flags !== undefined) this.e.trace_flags = ctx.trace_flags
+    if (ctx.bindings !== undefined) this.fields(ctx.bindings)
+    return this
+  }
+
+  message(m: unknown): this {
+    if (m === undefined || m === null) return this
+    this.e.message = this.s.string(typeof m === 'string' ? m : stringifyMessage(m))
+    return this
+  }
+
+  fields(f: Record<string, unknown> | undefined): this {
+    if (!f) return this
+    try {
+      for (const k in f) {
+        if (!Object.prototype.hasOwnProperty.call(f, k)) continue
+        let v: unknown
+        try {
+          v = f[k]
+        } catch (err) {
+          v = `[Throws: ${err instanceof Error ? err.message : String(err)}]`
+        }
+        if (v !== undefined) this.field(k, v)
+      }
+    } catch (err) {
+      // a revoked Proxy or a hostile object: keep the event, say what happened
+      this.attr('threadline.unreadable_fields', err instanceof Error ? err.message : String(err))
+    }
+    return this
+  }
+
+  field(k: string, v: unknown): void {
+    const e = this.e
+    if (STRING_FIELDS.has(k)) {
+      if (typeof v === 'string' && v.length <= MAX_ID * 4)
+        (e as Record<string, unknown>)[k] = this.s.string(v, 1024)
+      else if (typeof v === 'number' && Number.isFinite(v))
+        (e as Record<string, unknown>)[k] = String(v)
+      else this.attr(k, v)
+      return
+    }
+    switch (k) {
+      case 'message':
+      case 'msg':
+        if (!e.message) this.message(v)
+        else this.attr(k, v)
+        return
+      case 'level': {
+        const l = toLevel(v)
+        if (l) e.level = l
+        else this.attr(k, v)
+        return
+      }
+      case 'trace_id':
+        if (typeof v === 'string' && HEX32.test(v) && v !== '0'.repeat(32)) {
+          if (e.trace_id !== v) delete e.span_id
+          e.trace_id = v
+        } else this.attr(k, v)
+        return
+      case 'span_id':
+      case 'parent_span_id':
+        if (typeof v === 'string' && HEX16.test(v) && v !== '0'.repeat(16)) e[k] = v
+        else this.attr(k, v)
+        return
+      case 'trace_flags':
+        if (typeof v === 'string' && HEX2.test(v)) e.trace_flags = v
+        else this.attr(k, v)
+        return
+      case 'duration_ms':
+      case 'cost_usd':
+        if (typeof v === 'number' && Number.isFinite(v) && v >= 0) e[k] = v
+        else this.attr(k, v)
+        return
+      case 'http':
+        if (v && typeof v === 'object')
+          e.http = this.sub(
+            v as Record<string, unknown>,
+            HTTP_STR,
+            HTTP_NUM,
+            'http',
+            e.http,
+          ) as HttpInfo
+        else this.attr(k, v)
+        return
+      case 'llm':
+        if (v && typeof v === 'object')
+          e.llm = this.sub(v as Record<string, unknown>, LLM_STR, LLM_NUM, 'llm', e.llm) as LlmInfo
+        else this.attr(k, v)
+        return
+      case 'error':
+      case 'err':
+        if (v !== null) {
+          this.errorValue = v
+          this.hasError = true
+        }
+        return
+      case 'attributes':
+        if (v && typeof v === 'object' && !Array.isArray(v)) {
+          for (const ak in v as Record<string, unknown>) {
+            if (Object.prototype.hasOwnProperty.call(v, ak))
+              this.attr(ak, (v as Record<string, unknown>)[ak])
+          }
+        } else this.attr(k, v)
+        return
+      case 'tags':
+        if (typeof v === 'string') (this.tagList ??= []).push(v)
+        else if (Array.isArray(v))
+          for (const t of v)
+            if (typeof t === 'string' || typeof t === 'number')
+              (this.tagList ??= []).push(String(t))
+        return
+      case 'span_kind':
+        if (typeof v === 'string' && SPAN_KINDS.has(v as SpanKind)) e.span_kind = v as SpanKind
+        else this.attr(k, v)
+        return
+      case 'status':
+        if (typeof v === 'string' && STATUSES.has(v as SpanStatus)) e.status = v as SpanStatus
+        else this.attr(k, v)
+        return
+      case 'kind':
+        if (v === 'log' || v === 'span') e.kind = v
+        else this.attr(k, v)
+        return
+      case 'timestamp': {
+        const ts = toIso(v)
+        if (ts) e.timestamp = ts
+        else this.attr(k, v)
+        return
+      }
+      case 'time': {
+        const ts = toIso(v)
+        if (ts) e.timestamp = ts
+        return
+      }
+      case 'id':
+        if (typeof v === 'string' && v.length > 0 && v.length <= 128) e.id = v
+        else this.attr(k, v)
+        return
+      default:
+        this.attr(k, v)
+    }
+  }
+
+  private sub(
+    v: Record<string, unknown>,
+    strs: Set<string>,
+    nums: Set<string>,
+    prefix: string,
+    existing: object | undefined,
+  ): Record<string, unknown> {
+    const out: Record<string, unknown> = existing ? { ...existing } : {}
+    for (const k in v) {
+      if (!Object.prototype.hasOwnProperty.call(v, k)) continue
+      const x = v[k]
+      if (x === undefined || x === null) continue
+      if (strs.has(k) && typeof x === 'string') out[k] = this.s.string(x, 2048)
+      else if (nums.has(k) && typeof x === 'number' && Number.isFinite(x) && x >= 0) out[k] = x
+      else if (k === 'outcome' && prefix === 'http' && typeof x === 'string' && OUTCOMES.has(x))
+        out[k] = x
+      else this.attr(`${prefix}.${k}`, x)
+    }
+    return out
+  }
+
+  attr(k: string, v: unknown): void {
+    ;(this.attrs ??= {})[k] = v
+  }
+
+  tags(t: readonly string[] | undefined): this {
+    if (t) for (const x of t) (this.tagList ??= []).push(x)
+    return this
+  }
+
+  error(err: unknown): this {
+    if (err !== undefined && err !== null) {
+      this.errorValue = err
+      this.hasError = true
+    }
+    return this
+  }
+
+  build(): ThreadlineEvent {
+    const e = this.e
+    if (this.hasError) {
+      e.error = toErrorInfo(this.errorValue, this.s.string, this.s.limits.maxStackLength)
+      if (!e.message) e.message = e.error.message
+    }
+    if (this.attrs) {
+      const a = this.s.attributes(this.attrs, this.contentMode)
+      for (const _ in a) {
+        e.attributes = a
+        break
+      }
+    }
+    if (this.tagList)
+      e.tags = [...new Set(this.tagList.map((t) => this.s.string(t, 256)))].slice(0, 64)
+    this.s.wireFields(e)
+    return e
+  }
+}
+
+function toIso(v: unknown): string | undefined {
+  let d: Date | undefined
+  if (v instanceof Date) d = v
+  else if (typeof v === 'number' && Number.isFinite(v)) d = new Date(v)
+  else if (typeof v === 'string' && v.length <= 64) d = new Date(v)
+  if (!d || Number.isNaN(d.getTime())) return undefined
+  return d.toISOString()
+}
+
+function stringifyMessage(m: unknown): string {
+  if (m instanceof Error) return m.message
+  if (typeof m === 'object') {
+    try {
+      return JSON.stringify(m) ?? String(m)
+    } catch {
+      return Object.prototype.toString.call(m)
+    }
+  }
+  return String(m)
+}
+
+export interface NormalizeOptions {
+  sanitizer: Sanitizer
+  resource: Resource
+  context?: ThreadlineContext | undefined
+  contentMode?: ContentMode
+}
+
+/**
+ * Turn whatever a caller passes into a valid threadline event v1: levels
+ * (`critical` -> `fatal`), ids and timestamp generated when absent, errors to
+ * `{type, message, stack, fingerprint}`, unknown keys under `attributes`,
+ * everything redacted and capped.
+ */
+export function normalizeEvent(input: unknown, options: NormalizeOptions): ThreadlineEvent {
+  const { sanitizer, resource, context, contentMode } = options
+  const obj: Record<string, unknown> =
+    input !== null &&
+    typeof input === 'object' &&
+    !Array.isArray(input) &&
+    !(input instanceof Error)
+      ? (input as Record<string, unknown>)
+      : input instanceof Error
+        ? { error: input, level: 'error' }
+        : { message: input }
+  const kind: EventKind = obj['kind'] === 'span' ? 'span' : 'log'
+  const level =
+    toLevel(obj['level']) ??
+    (obj['error'] !== undefined || obj['err'] !== undefined ? 'error' : 'info')
+  const b = new EventBuilder(kind, level, sanitizer, resource, contentMode ?? context?.content_mode)
+  b.context(context)
+  b.fields(obj)
+  const e = b.build()
+  if (e.kind === 'span') {
+    if (!e.name) e.name = e.message || 'span'
+    if (!e.message) e.message = e.name
+    e.span_kind ??= 'internal'
+    e.status ??= e.error ? 'error' : 'ok'
+    e.duration_ms ??= 0
+    // a span always has ids; never invented when the caller gave them
+    e.trace_id ??= newTraceId()
+    e.span_id ??= newSpanId()
+  }
+  return e
+}

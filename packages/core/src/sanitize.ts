@@ -1,0 +1,716 @@
+import { createHash } from 'node:crypto'
+import { createValueScanner, SECRET_PATTERNS } from './patterns.js'
+import type { PatternName, ValuePattern } from './patterns.js'
+import type { Censor, ContentMode } from './types.js'
+
+/**
+ * Safe serialization and redaction in one walk. Every value a caller hands to
+ * Threadline passes through here before it is queued: it is copied (so later
+ * mutation by the caller cannot change a queued event), made JSON-safe, capped,
+ * and redacted. Options are compiled once; the walk does no allocation beyond
+ * the copy it returns.
+ */
+
+export interface RedactionOptions {
+  /**
+   * Keys censored at any depth, compared case-insensitively and ignoring `-`
+   * and `_` (`apiKey`, `api_key` and `API-KEY` are one key). A key also matches
+   * when it ends with one of these (`db_password`, `stripeSecretKey`).
+   * @default DEFAULT_REDACT_KEYS
+   */
+  keys?: readonly string[]
+  /** Keys added to `keys` (keeps the defaults). @default [] */
+  extraKeys?: readonly string[]
+  /**
+   * pino-style paths (`user.password`, `headers["x-api-key"]`, `items[*].token`,
+   * `*.secret`); `*` matches one level. A path whose first segment is not a
+   * wire-schema field is matched under `attributes`. Compiled at setup; never
+   * build paths from user input.
+   * @default []
+   */
+  paths?: readonly string[]
+  /**
+   * Value patterns scanned in every string (message, attributes, error message
+   * and stack). `false` turns scanning off.
+   * @default SECRET_PATTERNS (all secret patterns; add 'email' and 'phone' for PII)
+   */
+  patterns?: readonly (PatternName | ValuePattern)[] | false
+  /** Replacement for censored values, or a function of (value, path). @default '[REDACTED]' */
+  censor?: Censor
+  /** Remove censored keys instead of replacing their value. @default false */
+  remove?: boolean
+}
+
+export interface LimitOptions {
+  /** Nesting depth kept; deeper values become `'[Truncated: depth]'`. @default 8 */
+  maxDepth?: number
+  /** Characters kept of one string. @default 16384 */
+  maxStringLength?: number
+  /** Items kept of one array, Set or Map. @default 200 */
+  maxArrayLength?: number
+  /** Keys kept of one object. @default 200 */
+  maxObjectKeys?: number
+  /** Bytes of one event's JSON; larger events are shrunk, then dropped (`too_large`). @default 262144 */
+  maxEventBytes?: number
+  /** Characters kept of an error stack. @default 8192 */
+  maxStackLength?: number
+}
+
+export interface ContentOptions {
+  /**
+   * What happens to prompts, completions, messages, tool arguments and results
+   * and retrieved documents: `full` keeps them (after redaction), `truncate`
+   * cuts strings to `maxChars`, `mask` also masks emails and phone numbers,
+   * `hash` keeps only a SHA-256, `off` drops them.
+   * @default 'full'
+   */
+  mode?: ContentMode
+  /** Characters kept per string in `truncate` mode. @default 1000 */
+  maxChars?: number
+  /** Attribute keys treated as LLM content. @default CONTENT_KEYS */
+  keys?: readonly string[]
+}
+
+export const DEFAULT_REDACT_KEYS: readonly string[] = [
+  'authorization',
+  'proxy-authorization',
+  'cookie',
+  'set-cookie',
+  'password',
+  'passwd',
+  'pwd',
+  'passphrase',
+  'secret',
+  'token',
+  'api_key',
+  'apikey',
+  'x-api-key',
+  'access_key',
+  'private_key',
+  'client_secret',
+  'credentials',
+  'credential',
+  'session_token',
+  'x-auth-token',
+  'connection_string',
+  'dsn',
+  'card_number',
+  'cvv',
+  'ssn',
+]
+
+/** Attribute keys that hold LLM content (governed by the content mode). */
+export const CONTENT_KEYS: readonly string[] = [
+  'input',
+  'output',
+  'prompt',
+  'prompts',
+  'completion',
+  'completions',
+  'messages',
+  'documents',
+  'tool_input',
+  'tool_output',
+  'gen_ai.prompt',
+  'gen_ai.completion',
+  'gen_ai.input.messages',
+  'gen_ai.output.messages',
+  'gen_ai.system_instructions',
+]
+
+// keys that only match exactly (too short or too generic to match as a suffix)
+const EXACT_ONLY = new Set(['pwd', 'dsn', 'cvv', 'ssn'])
+
+const TRUNC_DEPTH = '[Truncated: depth]'
+const CIRCULAR = '[Circular]'
+
+function normKey(k: string): string {
+  return k.toLowerCase().replace(/[-_\s.]/g, '')
+}
+
+interface PathNode {
+  children: Map<string, PathNode>
+  wildcard?: PathNode
+  terminal: boolean
+}
+
+function parsePath(path: string): string[] {
+  const bad = (): never => {
+    throw new TypeError(`threadline: bad redaction path ${JSON.stringify(path)}`)
+  }
+  const out: string[] = []
+  let i = 0
+  const n = path.length
+  if (n === 0) bad()
+  while (i < n) {
+    if (path[i] === '[') {
+      const q = path[i + 1]
+      if (q === '"' || q === "'") {
+        const end = path.indexOf(q + ']', i + 2)
+        if (end < 0) bad()
+        out.push(path.slice(i + 2, end))
+        i = end + 2
+      } else {
+        const end = path.indexOf(']', i + 1)
+        if (end < 0) bad()
+        const seg = path.slice(i + 1, end)
+        if (seg !== '*' && !/^\d+$/.test(seg)) bad()
+        out.push(seg)
+        i = end + 1
+      }
+    } else {
+      let j = i
+      while (j < n && path[j] !== '.' && path[j] !== '[') j++
+      if (j === i) bad()
+      const seg = path.slice(i, j)
+      if (seg.includes(']')) bad()
+      out.push(seg)
+      i = j
+    }
+    if (i < n) {
+      if (path[i] === '.') {
+        i++
+        if (i >= n || path[i] === '.' || path[i] === '[') bad()
+      } else if (path[i] !== '[') bad()
+    }
+  }
+  return out
+}
+
+/** Top-level wire fields; a redaction path starting elsewhere is matched under `attributes`. */
+export const WIRE_FIELDS = new Set([
+  'id',
+  'kind',
+  'timestamp',
+  'level',
+  'message',
+  'service',
+  'environment',
+  'service_version',
+  'category',
+  'event',
+  'trace_id',
+  'span_id',
+  'parent_span_id',
+  'trace_flags',
+  'request_id',
+  'org_id',
+  'user_id',
+  'session_id',
+  'resource_type',
+  'resource_id',
+  'action',
+  'duration_ms',
+  'cost_usd',
+  'http',
+  'llm',
+  'error',
+  'attributes',
+  'tags',
+  'name',
+  'span_kind',
+  'status',
+])
+
+function censorAt(
+  obj: Record<string, unknown>,
+  segs: readonly string[],
+  i: number,
+  path: string[],
+  censor: (v: unknown, p: readonly string[]) => unknown,
+  remove: boolean,
+): void {
+  const seg = segs[i]!
+  const keys =
+    seg === '*' ? Object.keys(obj) : Object.prototype.hasOwnProperty.call(obj, seg) ? [seg] : []
+  for (const k of keys) {
+    path.push(k)
+    if (i === segs.length - 1) {
+      if (remove) delete obj[k]
+      else obj[k] = censor(obj[k], path.slice())
+    } else {
+      const next = obj[k]
+      if (next && typeof next === 'object')
+        censorAt(next as Record<string, unknown>, segs, i + 1, path, censor, remove)
+    }
+    path.pop()
+  }
+}
+
+function buildTrie(paths: readonly string[]): PathNode | undefined {
+  if (paths.length === 0) return undefined
+  const root: PathNode = { children: new Map(), terminal: false }
+  for (const p of paths) {
+    let segs = parsePath(p)
+    if (!WIRE_FIELDS.has(segs[0]!)) segs = ['attributes', ...segs]
+    let node = root
+    for (const s of segs) {
+      if (s === '*') node = node.wildcard ??= { children: new Map(), terminal: false }
+      else {
+        let next = node.children.get(s)
+        if (!next) node.children.set(s, (next = { children: new Map(), terminal: false }))
+        node = next
+      }
+    }
+    node.terminal = true
+  }
+  return root
+}
+
+export interface Sanitizer {
+  /** Sanitize one value found at `path` (the first segment is a wire field or `attributes`). */
+  value(value: unknown, path: readonly string[], contentMode?: ContentMode): unknown
+  /** Sanitize an attributes object (content keys at its top level follow the content mode). */
+  attributes(attrs: Record<string, unknown>, contentMode?: ContentMode): Record<string, unknown>
+  /** Redact patterns in a string and cap its length. */
+  string(s: string, max?: number): string
+  /** Apply path rules that name wire fields (`http.user_agent`, `llm.model`) to a built event, in place. */
+  wireFields(event: object): void
+  /** Whether a key is censored by the key rules. */
+  isSecretKey(key: string): boolean
+  readonly limits: Required<LimitOptions>
+  readonly contentMode: ContentMode
+  readonly censorValue: (value: unknown, path: readonly string[]) => unknown
+}
+
+export interface SanitizerOptions {
+  redact?: RedactionOptions | false
+  limits?: LimitOptions
+  content?: ContentOptions
+}
+
+export function createSanitizer(options: SanitizerOptions = {}): Sanitizer {
+  const { redact = {}, limits = {}, content = {} } = options
+  const {
+    maxDepth = 8,
+    maxStringLength = 16_384,
+    maxArrayLength = 200,
+    maxObjectKeys = 200,
+    maxEventBytes = 262_144,
+    maxStackLength = 8192,
+  } = limits
+  for (const [k, v] of Object.entries({
+    maxDepth,
+    maxStringLength,
+    maxArrayLength,
+    maxObjectKeys,
+    maxEventBytes,
+    maxStackLength,
+  })) {
+    if (!Number.isInteger(v) || v < 1)
+      throw new TypeError(`threadline: limits.${k} must be a positive integer, got ${String(v)}`)
+  }
+  const {
+    mode: defaultContentMode = 'full',
+    maxChars = 1000,
+    keys: contentKeyList = CONTENT_KEYS,
+  } = content
+  const contentKeys = new Set(contentKeyList)
+
+  const enabled = redact !== false
+  const r: RedactionOptions = redact === false ? {} : redact
+  const {
+    keys = DEFAULT_REDACT_KEYS,
+    extraKeys = [],
+    paths = [],
+    patterns = SECRET_PATTERNS,
+    censor = '[REDACTED]',
+    remove = false,
+  } = r
+  if (typeof censor !== 'string' && typeof censor !== 'function') {
+    throw new TypeError('threadline: redact.censor must be a string or a function')
+  }
+  const exact = new Set<string>()
+  const suffixes: string[] = []
+  if (enabled) {
+    for (const k of [...keys, ...extraKeys]) {
+      const n = normKey(k)
+      if (!n) continue
+      exact.add(n)
+      if (!EXACT_ONLY.has(k.toLowerCase()) && n.length >= 4) suffixes.push(n)
+    }
+  }
+  // per key: is it a secret key, and the key itself with value patterns applied
+  const keyCache = new Map<string, { secret: boolean; safe: string }>()
+  function keyInfo(key: string): { secret: boolean; safe: string } {
+    const hit = keyCache.get(key)
+    if (hit !== undefined) return hit
+    const n = normKey(key)
+    let secret = exact.has(n)
+    if (!secret)
+      for (const s of suffixes)
+        if (n.endsWith(s)) {
+          secret = true
+          break
+        }
+    const info = {
+      secret,
+      safe: scan && key.length > 5 ? scan(key.length > 1024 ? key.slice(0, 1024) : key) : key,
+    }
+    if (keyCache.size > 10_000) keyCache.clear()
+    keyCache.set(key, info)
+    return info
+  }
+  const isSecretKey = (key: string): boolean => keyInfo(key).secret
+  const trie = enabled ? buildTrie(paths) : undefined
+  const wirePaths = enabled
+    ? paths
+        .map(parsePath)
+        .filter((segs) => segs[0] !== 'attributes' && WIRE_FIELDS.has(segs[0]!) && segs.length > 0)
+    : []
+  const censorString = typeof censor === 'string' ? censor : '[REDACTED]'
+  const scan =
+    enabled && patterns !== false && patterns.length > 0
+      ? createValueScanner(patterns, censorString)
+      : undefined
+  const piiScan = createValueScanner(
+    ['email', 'phone', ...(patterns === false ? [] : patterns)],
+    censorString,
+  )
+  const censorValue =
+    typeof censor === 'function'
+      ? (v: unknown, p: readonly string[]): unknown => {
+          try {
+            return censor(v, p)
+          } catch {
+            return censorString
+          }
+        }
+      : (): unknown => censor
+
+  function str(s: string, max: number = maxStringLength): string {
+    if (s.length > max) s = s.slice(0, max) + `…[truncated ${s.length - max} chars]`
+    return scan ? scan(s) : s
+  }
+
+  // ancestors of the value being walked, for cycle detection
+  const stack: unknown[] = []
+  const path: string[] = []
+
+  function walk(v: unknown, depth: number, nodes: PathNode[] | undefined): unknown {
+    switch (typeof v) {
+      case 'string':
+        return str(v)
+      case 'number':
+        return Number.isFinite(v) ? v : String(v)
+      case 'boolean':
+        return v
+      case 'bigint':
+        return v.toString()
+      case 'undefined':
+        return undefined
+      case 'symbol':
+        return v.toString()
+      case 'function':
+        return `[Function${v.name ? ' ' + v.name : ''}]`
+    }
+    if (v === null) return null
+    try {
+      return walkRef(v as object, depth, nodes)
+    } catch (err) {
+      // revoked proxies and exotic objects that throw on inspection
+      return `[Unreadable: ${errText(err)}]`
+    }
+  }
+
+  function walkRef(o: object, depth: number, nodes: PathNode[] | undefined): unknown {
+    if (stack.includes(o)) return CIRCULAR
+    if (depth >= maxDepth) return TRUNC_DEPTH
+    if (o instanceof Date) return Number.isNaN(o.getTime()) ? 'Invalid Date' : o.toISOString()
+    if (ArrayBuffer.isView(o))
+      return describeBytes(
+        o.constructor.name,
+        o.byteLength,
+        new Uint8Array(o.buffer, o.byteOffset, Math.min(o.byteLength, 32)),
+      )
+    if (o instanceof ArrayBuffer)
+      return describeBytes(
+        'ArrayBuffer',
+        o.byteLength,
+        new Uint8Array(o, 0, Math.min(o.byteLength, 32)),
+      )
+    stack.push(o)
+    try {
+      if (Array.isArray(o)) return walkList(o, o.length, depth, nodes)
+      if (o instanceof Set)
+        return walkList(Array.from(take(o.values(), maxArrayLength + 1)), o.size, depth, nodes)
+      if (o instanceof Map) return walkMap(o, depth, nodes)
+      if (o instanceof Error) return walkError(o, depth, nodes)
+      if (typeof (o as { toJSON?: unknown }).toJSON === 'function' && !(o instanceof Promise)) {
+        let j: unknown
+        try {
+          j = (o as { toJSON: () => unknown }).toJSON()
+        } catch (err) {
+          return `[Throws: ${errText(err)}]`
+        }
+        if (j !== o)
+          return typeof j === 'object' && j !== null
+            ? walkObject(j, depth, nodes)
+            : walk(j, depth, nodes)
+      }
+      if (o instanceof Promise) return '[Promise]'
+      if (o instanceof WeakMap || o instanceof WeakSet) return `[${o.constructor.name}]`
+      return walkObject(o, depth, nodes)
+    } finally {
+      stack.pop()
+    }
+  }
+
+  function nextNodes(nodes: PathNode[] | undefined, key: string): PathNode[] | undefined {
+    if (!nodes) return undefined
+    let out: PathNode[] | undefined
+    for (const n of nodes) {
+      const c = n.children.get(key)
+      if (c) (out ??= []).push(c)
+      if (n.wildcard) (out ??= []).push(n.wildcard)
+    }
+    return out
+  }
+
+  function walkObject(
+    o: object,
+    depth: number,
+    nodes: PathNode[] | undefined,
+  ): Record<string, unknown> {
+    const out: Record<string, unknown> = {}
+    let n = 0
+    let keys: string[]
+    try {
+      keys = Object.keys(o)
+    } catch (err) {
+      return { '[Throws]': errText(err) }
+    }
+    for (const k of keys) {
+      if (n >= maxObjectKeys) {
+        out['…'] = `[truncated ${keys.length - n} keys]`
+        break
+      }
+      let v: unknown
+      try {
+        v = (o as Record<string, unknown>)[k]
+      } catch (err) {
+        v = `[Throws: ${errText(err)}]`
+      }
+      if (v === undefined) continue
+      n++
+      put(out, k, v, depth, nodes)
+    }
+    return out
+  }
+
+  function put(
+    out: Record<string, unknown>,
+    k: string,
+    v: unknown,
+    depth: number,
+    nodes: PathNode[] | undefined,
+  ): void {
+    const next = nextNodes(nodes, k)
+    path.push(k)
+    try {
+      const info = enabled ? keyInfo(k) : undefined
+      if (info?.secret || (next !== undefined && next.some((x) => x.terminal))) {
+        if (!remove) out[k] = censorValue(v, path.slice())
+        return
+      }
+      out[info ? info.safe : k] = walk(v, depth + 1, next)
+    } finally {
+      path.pop()
+    }
+  }
+
+  function walkList(
+    items: unknown[],
+    size: number,
+    depth: number,
+    nodes: PathNode[] | undefined,
+  ): unknown[] {
+    const len = Math.min(items.length, maxArrayLength)
+    const out = new Array<unknown>(len)
+    for (let i = 0; i < len; i++) {
+      const next = nextNodes(nodes, String(i))
+      if (next !== undefined && next.some((x) => x.terminal)) {
+        path.push(String(i))
+        out[i] = censorValue(items[i], path.slice())
+        path.pop()
+        continue
+      }
+      const w = walk(items[i], depth + 1, next)
+      out[i] = w === undefined ? null : w
+    }
+    if (size > len) out.push(`[… ${size - len} more items]`)
+    return out
+  }
+
+  function walkMap(
+    m: Map<unknown, unknown>,
+    depth: number,
+    nodes: PathNode[] | undefined,
+  ): Record<string, unknown> {
+    const out: Record<string, unknown> = {}
+    let n = 0
+    for (const [k, v] of m) {
+      if (n++ >= maxArrayLength) {
+        out['…'] = `[truncated ${m.size - maxArrayLength} entries]`
+        break
+      }
+      put(out, typeof k === 'string' ? k : String(walk(k, depth + 1, undefined)), v, depth, nodes)
+    }
+    return out
+  }
+
+  function walkError(
+    e: Error,
+    depth: number,
+    nodes: PathNode[] | undefined,
+  ): Record<string, unknown> {
+    const out: Record<string, unknown> = {
+      type: safeName(e),
+      message: str(String(e.message ?? ''), maxStringLength),
+    }
+    if (typeof e.stack === 'string') out['stack'] = str(e.stack, maxStackLength)
+    for (const k of Object.keys(e)) {
+      if (k === 'message' || k === 'stack' || k === 'cause') continue
+      let v: unknown
+      try {
+        v = (e as unknown as Record<string, unknown>)[k]
+      } catch {
+        continue
+      }
+      if (v !== undefined) put(out, k, v, depth, nodes)
+    }
+    if ('cause' in e && e.cause !== undefined) put(out, 'cause', e.cause, depth, nodes)
+    return out
+  }
+
+  function applyContent(v: unknown, mode: ContentMode, key: string): unknown {
+    switch (mode) {
+      case 'off':
+        return undefined
+      case 'hash': {
+        let text: string
+        try {
+          text = typeof v === 'string' ? v : (JSON.stringify(v) ?? '')
+        } catch {
+          text = String(v)
+        }
+        return 'sha256:' + createHash('sha256').update(text).digest('hex')
+      }
+      case 'truncate':
+        return mapStrings(walk(v, 1, undefined), (s) =>
+          s.length > maxChars
+            ? s.slice(0, maxChars) + `…[truncated ${s.length - maxChars} chars]`
+            : s,
+        )
+      case 'mask':
+        return mapStrings(walk(v, 1, undefined), piiScan)
+      default:
+        path.push(key)
+        try {
+          return walk(v, 1, undefined)
+        } finally {
+          path.pop()
+        }
+    }
+  }
+
+  return {
+    limits: {
+      maxDepth,
+      maxStringLength,
+      maxArrayLength,
+      maxObjectKeys,
+      maxEventBytes,
+      maxStackLength,
+    },
+    contentMode: defaultContentMode,
+    censorValue,
+    isSecretKey,
+    string: str,
+    wireFields(event) {
+      for (const segs of wirePaths)
+        censorAt(event as Record<string, unknown>, segs, 0, [], censorValue, remove)
+    },
+    value(v, p, contentMode) {
+      path.length = 0
+      stack.length = 0
+      let nodes: PathNode[] | undefined = trie ? [trie] : undefined
+      for (const seg of p) nodes = nextNodes(nodes, seg)
+      if (nodes?.some((x) => x.terminal)) return censorValue(v, p)
+      const key = p[p.length - 1]
+      if (enabled && key !== undefined && key !== 'attributes' && isSecretKey(key))
+        return remove ? undefined : censorValue(v, p)
+      if (contentMode !== undefined && key !== undefined && contentKeys.has(key))
+        return applyContent(v, contentMode, key)
+      path.push(...p)
+      return walk(v, p.length - 1, nodes)
+    },
+    attributes(attrs, contentMode = defaultContentMode) {
+      path.length = 0
+      stack.length = 0
+      const nodes = nextNodes(trie ? [trie] : undefined, 'attributes')
+      const out: Record<string, unknown> = {}
+      path.push('attributes')
+      stack.push(attrs)
+      let n = 0
+      for (const k in attrs) {
+        if (!Object.prototype.hasOwnProperty.call(attrs, k)) continue
+        const v = attrs[k]
+        if (v === undefined) continue
+        if (n++ >= maxObjectKeys) {
+          out['…'] = `[truncated keys]`
+          break
+        }
+        if (contentMode !== 'full' && contentKeys.has(k) && !(enabled && isSecretKey(k))) {
+          const c = applyContent(v, contentMode, k)
+          if (c !== undefined) out[k] = c
+          continue
+        }
+        put(out, k, v, 0, nodes)
+      }
+      stack.pop()
+      path.pop()
+      return out
+    },
+  }
+}
+
+function* take<T>(it: Iterator<T>, n: number): Generator<T> {
+  for (let i = 0; i < n; i++) {
+    const r = it.next()
+    if (r.done) return
+    yield r.value
+  }
+}
+
+function describeBytes(type: string, length: number, head: Uint8Array): string {
+  return `[${type} ${length} bytes${length ? ' ' + Buffer.from(head).toString('hex') + (length > head.length ? '…' : '') : ''}]`
+}
+
+function safeName(e: Error): string {
+  try {
+    const n = e.name || e.constructor?.name
+    return typeof n === 'string' && n ? n : 'Error'
+  } catch {
+    return 'Error'
+  }
+}
+
+function errText(err: unknown): string {
+  try {
+    return err instanceof Error ? err.message : String(err)
+  } catch {
+    return 'unknown'
+  }
+}
+
+function mapStrings(v: unknown, f: (s: string) => string): unknown {
+  if (typeof v === 'string') return f(v)
+  if (Array.isArray(v)) return v.map((x) => mapStrings(x, f))
+  if (v && typeof v === 'object') {
+    const out: Record<string, unknown> = {}
+    for (const [k, x] of Object.entries(v)) out[k] = mapStrings(x, f)
+    return out
+  }
+  return v
+}
