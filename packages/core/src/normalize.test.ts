@@ -201,3 +201,13 @@ describe('normalizeEvent', () => {
     expect(e.span_id).toBe('00f067aa0ba902b7')
   })
 })
+
+describe('span-only fields on logs', () => {
+  it('keeps status, name and span_kind of a log under attributes', () => {
+    const e = norm({ message: 'm', status: 'error', name: 'n', span_kind: 'tool' })
+    expect(e.status).toBeUndefined()
+    expect(e.name).toBeUndefined()
+    expect(e.attributes).toEqual({ status: 'error', name: 'n', span_kind: 'tool' })
+    expectValid(e)
+  })
+})

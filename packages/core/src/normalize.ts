@@ -52,7 +52,6 @@ const STRING_FIELDS = new Set([
   'resource_type',
   'resource_id',
   'action',
-  'name',
 ])
 const HTTP_NUM = new Set(['status_code', 'request_bytes', 'response_bytes'])
 const HTTP_STR = new Set(['method', 'route', 'path', 'client_address', 'user_agent'])
@@ -216,12 +215,19 @@ export class EventBuilder {
             if (typeof t === 'string' || typeof t === 'number')
               (this.tagList ??= []).push(String(t))
         return
+      // span-only fields: on a log they are ordinary attributes
+      case 'name':
+        if (e.kind === 'span' && typeof v === 'string') e.name = this.s.string(v, 1024)
+        else this.attr(k, v)
+        return
       case 'span_kind':
-        if (typeof v === 'string' && SPAN_KINDS.has(v as SpanKind)) e.span_kind = v as SpanKind
+        if (e.kind === 'span' && typeof v === 'string' && SPAN_KINDS.has(v as SpanKind))
+          e.span_kind = v as SpanKind
         else this.attr(k, v)
         return
       case 'status':
-        if (typeof v === 'string' && STATUSES.has(v as SpanStatus)) e.status = v as SpanStatus
+        if (e.kind === 'span' && typeof v === 'string' && STATUSES.has(v as SpanStatus))
+          e.status = v as SpanStatus
         else this.attr(k, v)
         return
       case 'kind':

@@ -378,9 +378,24 @@ export function createSanitizer(options: SanitizerOptions = {}): Sanitizer {
         }
       : (): unknown => censor
 
+  // Log values repeat (models, routes, templates, tenant ids): remember what the
+  // scanner said about short strings instead of scanning them again.
+  const scanCache = new Map<string, string>()
+  function scanned(s: string): string {
+    if (!scan || s.length < 6) return s
+    if (s.length > 256) return scan(s)
+    let r = scanCache.get(s)
+    if (r === undefined) {
+      r = scan(s)
+      if (scanCache.size >= 8192) scanCache.clear()
+      scanCache.set(s, r)
+    }
+    return r
+  }
+
   function str(s: string, max: number = maxStringLength): string {
     if (s.length > max) s = s.slice(0, max) + `…[truncated ${s.length - max} chars]`
-    return scan ? scan(s) : s
+    return scanned(s)
   }
 
   // ancestors of the value being walked, for cycle detection
@@ -416,6 +431,27 @@ export function createSanitizer(options: SanitizerOptions = {}): Sanitizer {
   function walkRef(o: object, depth: number, nodes: PathNode[] | undefined): unknown {
     if (stack.includes(o)) return CIRCULAR
     if (depth >= maxDepth) return TRUNC_DEPTH
+    // fast path for the common shapes: plain objects (no toJSON) and arrays
+    const proto = Object.getPrototypeOf(o)
+    if (
+      (proto === Object.prototype || proto === null) &&
+      typeof (o as { toJSON?: unknown }).toJSON !== 'function'
+    ) {
+      stack.push(o)
+      try {
+        return walkObject(o, depth, nodes)
+      } finally {
+        stack.pop()
+      }
+    }
+    if (proto === Array.prototype) {
+      stack.push(o)
+      try {
+        return walkList(o as unknown[], (o as unknown[]).length, depth, nodes)
+      } finally {
+        stack.pop()
+      }
+    }
     if (o instanceof Date) return Number.isNaN(o.getTime()) ? 'Invalid Date' : o.toISOString()
     if (ArrayBuffer.isView(o))
       return describeBytes(

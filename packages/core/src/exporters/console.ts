@@ -85,7 +85,7 @@ export function formatPretty(e: ThreadlineEvent, colors: boolean, maxFields = 12
         `${(e.duration_ms ?? 0).toFixed(1)}ms ${e.status ?? ''}`,
       ),
     )
-  } else parts.push(x(e.message))
+  } else if (e.message !== `${e.category}.${e.event}`) parts.push(x(e.message))
   const kv: string[] = []
   if (e.http) {
     const h = e.http

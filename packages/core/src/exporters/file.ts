@@ -337,9 +337,21 @@ export function fileExporter(options: FileExporterOptions): Exporter & { readonl
         await rotate()
         h = active()
       }
+      // common case: the whole batch fits (or size rotation is off): one encode, one write
+      let text = ''
+      for (const record of batch) text += record.json + '\n'
+      const whole = Buffer.from(text)
+      if (
+        maxSizeBytes === 0 ||
+        size + whole.length <= maxSizeBytes ||
+        (size === 0 && batch.length === 1)
+      ) {
+        await writeAll(h, whole)
+        return { ok: true }
+      }
       let parts: string[] = []
       let pending = 0
-      let mayRotate = maxSizeBytes > 0
+      let mayRotate = true
       for (const record of batch) {
         const line = `${record.json}\n`
         const bytes = Buffer.byteLength(line)
