@@ -49,3 +49,22 @@ export type { ModelPrice, PriceTable, TokenUsage } from './pricing.js'
 export { diag, safeCall } from './diag.js'
 export type { DiagLevel, DiagListener } from './diag.js'
 export { startSpan, span, traced } from './default.js'
+export {
+  startHttpServerSpan,
+  resolveHttpOptions,
+  extractTraceContext,
+  traceHeaders,
+  validRequestId,
+  pathOf,
+  instrumentFetch,
+} from './http.js'
+export type {
+  HttpServerOptions,
+  HttpServerScope,
+  HttpServerMetrics,
+  IncomingRequest,
+  RequestOutcome,
+  ResolvedHttpOptions,
+  HeaderBag,
+  InstrumentFetchOptions,
+} from './http.js'

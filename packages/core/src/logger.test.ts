@@ -260,3 +260,17 @@ describe('logger', () => {
     }
   })
 })
+
+describe('emit() with a child logger', () => {
+  it('applies bindings through the normalizer: known fields top-level, others under attributes', async () => {
+    const { mem, log } = setup()
+    log.child({ org_id: 'acme', component: 'ingest' }).emit({ message: 'raw', user_id: 'u' })
+    await log.flush()
+    expect(mem.events[0]).toMatchObject({
+      org_id: 'acme',
+      user_id: 'u',
+      attributes: { component: 'ingest' },
+    })
+    expect((mem.events[0] as unknown as Record<string, unknown>)['component']).toBeUndefined()
+  })
+})

@@ -375,17 +375,12 @@ class LoggerImpl implements Logger {
 
   emit(input: EventInput): void {
     try {
-      const ctx = currentScope() ?? otelSpanContext()
       const e = normalizeEvent(input, {
         sanitizer: this.core.sanitizer,
         resource: this.core.resource,
-        context: ctx,
+        context: currentScope() ?? otelSpanContext(),
+        bindings: this.bindings,
       })
-      if (this.bindings) {
-        for (const [k, v] of Object.entries(this.bindings))
-          if ((e as unknown as Record<string, unknown>)[k] === undefined && typeof v === 'string')
-            (e as unknown as Record<string, unknown>)[k] = v
-      }
       if (LEVEL_VALUES[e.level] < this.core.min) return
       this.core.pipeline.emit(e)
     } catch (err) {

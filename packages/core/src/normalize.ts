@@ -53,6 +53,32 @@ const STRING_FIELDS = new Set([
   'resource_id',
   'action',
 ])
+// every key `field()` treats specially; anything else is an attribute
+const KNOWN_FIELDS = new Set([
+  ...STRING_FIELDS,
+  'message',
+  'msg',
+  'level',
+  'trace_id',
+  'span_id',
+  'parent_span_id',
+  'trace_flags',
+  'duration_ms',
+  'cost_usd',
+  'http',
+  'llm',
+  'error',
+  'err',
+  'attributes',
+  'tags',
+  'name',
+  'span_kind',
+  'status',
+  'kind',
+  'timestamp',
+  'time',
+  'id',
+])
 const HTTP_NUM = new Set(['status_code', 'request_bytes', 'response_bytes'])
 const HTTP_STR = new Set(['method', 'route', 'path', 'client_address', 'user_agent'])
 const LLM_NUM = new Set([
@@ -78,6 +104,7 @@ export class EventBuilder {
   private attrs: Record<string, unknown> | undefined
   private errorValue: unknown
   private hasError = false
+  private attrCount = 0
   private tagList: string[] | undefined
 
   constructor(
@@ -136,6 +163,10 @@ export class EventBuilder {
   }
 
   field(k: string, v: unknown): void {
+    if (!KNOWN_FIELDS.has(k)) {
+      this.attr(k, v)
+      return
+    }
     const e = this.e
     if (STRING_FIELDS.has(k)) {
       if (typeof v === 'string' && v.length <= MAX_ID * 4)
@@ -276,7 +307,13 @@ export class EventBuilder {
   }
 
   attr(k: string, v: unknown): void {
-    ;(this.attrs ??= {})[k] = v
+    const a = (this.attrs ??= {})
+    if (this.attrCount >= this.s.limits.maxObjectKeys && !(k in a)) {
+      a['…'] = '[truncated keys]'
+      return
+    }
+    this.attrCount++
+    this.s.attribute(a, k, v, this.contentMode)
   }
 
   tags(t: readonly string[] | undefined): this {
@@ -299,9 +336,8 @@ export class EventBuilder {
       if (!e.message) e.message = e.error.message
     }
     if (this.attrs) {
-      const a = this.s.attributes(this.attrs, this.contentMode)
-      for (const _ in a) {
-        e.attributes = a
+      for (const _ in this.attrs) {
+        e.attributes = this.attrs
         break
       }
     }
@@ -337,6 +373,8 @@ export interface NormalizeOptions {
   sanitizer: Sanitizer
   resource: Resource
   context?: ThreadlineContext | undefined
+  /** Fields applied before the input's own (a logger's bindings). */
+  bindings?: Record<string, unknown> | undefined
   contentMode?: ContentMode
 }
 
@@ -347,7 +385,7 @@ export interface NormalizeOptions {
  * everything redacted and capped.
  */
 export function normalizeEvent(input: unknown, options: NormalizeOptions): ThreadlineEvent {
-  const { sanitizer, resource, context, contentMode } = options
+  const { sanitizer, resource, context, bindings, contentMode } = options
   const obj: Record<string, unknown> =
     input !== null &&
     typeof input === 'object' &&
@@ -363,6 +401,7 @@ export function normalizeEvent(input: unknown, options: NormalizeOptions): Threa
     (obj['error'] !== undefined || obj['err'] !== undefined ? 'error' : 'info')
   const b = new EventBuilder(kind, level, sanitizer, resource, contentMode ?? context?.content_mode)
   b.context(context)
+  b.fields(bindings)
   b.fields(obj)
   const e = b.build()
   if (e.kind === 'span') {

@@ -103,6 +103,10 @@ const POSITIVE: Record<PatternName, Case[]> = {
       expected: `truncated ${R}`,
     },
   ],
+  query_secret: [
+    { input: '/oauth/cb?code=abc123&state=x', expected: `/oauth/cb?code=${R}&state=x` },
+    { input: 'GET https://api.example.com/v1?api_key=k_live_1234', expected: `GET https://api.example.com/v1?api_key=${R}` },
+  ],
   url_credentials: [
     { input: 'postgres://admin:s3cr3t@db:5432/x', expected: `postgres://${R}@db:5432/x` },
     {
@@ -195,7 +199,7 @@ describe('pattern sets', () => {
     expect(new Set(SECRET_PATTERNS)).toEqual(
       new Set(ALL_PATTERNS.filter((n) => n !== 'email' && n !== 'phone')),
     )
-    expect(ALL_PATTERNS).toHaveLength(13)
+    expect(ALL_PATTERNS).toHaveLength(14)
     expect(SECRET_PATTERNS).toContain('card_number')
   })
 
@@ -376,4 +380,17 @@ describe('createValueScanner: adversarial input', () => {
       expect(typeof scan(input)).toBe('string')
     })
   }
+})
+
+describe('query_secret', () => {
+  const scan = createValueScanner(['query_secret'], '[REDACTED]')
+  it('censors credential query parameters, keeps the rest', () => {
+    expect(scan('/users/42?token=s3cret&page=2')).toBe('/users/42?token=[REDACTED]&page=2')
+    expect(
+      scan('https://x.s3.amazonaws.com/f?X-Amz-Signature=abc123&X-Amz-Credential=AK%2F1'),
+    ).toBe('https://x.s3.amazonaws.com/f?X-Amz-Signature=[REDACTED]&X-Amz-Credential=[REDACTED]')
+    expect(scan('GET /cb?code=4/0Ab&state=xyz')).toBe('GET /cb?code=[REDACTED]&state=xyz')
+    const clean = '/search?q=tokens&page=2&monkey=1'
+    expect(scan(clean)).toBe(clean)
+  })
 })

@@ -18,6 +18,7 @@ export type PatternName =
   | 'basic_auth'
   | 'private_key'
   | 'url_credentials'
+  | 'query_secret'
   | 'email'
   | 'phone'
   | 'card_number'
@@ -44,6 +45,7 @@ export const ALL_PATTERNS: readonly PatternName[] = Object.freeze([
   'basic_auth',
   'private_key',
   'url_credentials',
+  'query_secret',
   'email',
   'phone',
   'card_number',
@@ -164,6 +166,52 @@ function redactCard(match: string, censor: string): string {
   return match
 }
 
+/**
+ * For each built-in, a regex source that every match must contain (a superset
+ * of its gate). Joined into one case-insensitive test, it lets most strings
+ * leave the scanner after a single regex run.
+ */
+const HINTS: Record<PatternName, string> = {
+  private_key: 'PRIVATE KEY',
+  url_credentials: ':\\/\\/',
+  query_secret: '=',
+  anthropic_key: 'sk-ant-',
+  openai_key: 'sk-',
+  aws_access_key: 'AKIA|ASIA|ABIA|ACCA|A3T',
+  github_token: 'gh[pousr]_|github_pat_',
+  slack_token: 'xox|xapp',
+  bearer: 'bearer',
+  basic_auth: 'basic',
+  jwt: 'eyJ',
+  card_number: '\\d{4}',
+  email: '@',
+  phone: '\\d\\d',
+}
+
+/** Query parameter names whose values are credentials (`?access_token=...`). */
+const QUERY_SECRET_KEYS = [
+  'token',
+  'access_token',
+  'refresh_token',
+  'id_token',
+  'api_key',
+  'apikey',
+  'api-key',
+  'key',
+  'secret',
+  'client_secret',
+  'password',
+  'passwd',
+  'pwd',
+  'sig',
+  'signature',
+  'x-amz-signature',
+  'x-amz-credential',
+  'x-goog-signature',
+  'auth',
+  'code',
+].join('|')
+
 const DEFS: Record<PatternName, BuiltinDef> = {
   private_key: {
     source: `-----BEGIN${PEM_LABEL}(?:[A-Za-z0-9+/=\\s:,.\\\\]|-(?!----))*(?:-----END${PEM_LABEL})?`,
@@ -177,6 +225,13 @@ const DEFS: Record<PatternName, BuiltinDef> = {
     minLength: 6,
     gate: (v) => v.includes('://') && v.includes('@'),
     replace: (_m, censor) => `://${censor}@`,
+  },
+  query_secret: {
+    source: `[?&;](?:${QUERY_SECRET_KEYS})=[^&#\\s"'<>]+`,
+    flags: 'gi',
+    minLength: 6,
+    gate: (v) => v.includes('='),
+    replace: (m, censor) => m.slice(0, m.indexOf('=') + 1) + censor,
   },
   anthropic_key: {
     source: `${TOKEN_START}sk-ant-[a-z]{3,8}\\d{2}-[A-Za-z0-9_-]{20,}`,
@@ -259,6 +314,7 @@ const DEFS: Record<PatternName, BuiltinDef> = {
 const RUN_ORDER: readonly PatternName[] = [
   'private_key',
   'url_credentials',
+  'query_secret',
   'anthropic_key',
   'openai_key',
   'aws_access_key',
@@ -344,13 +400,18 @@ export function createValueScanner(
       custom.push(compileCustom(p))
     }
   }
-  const compiled = [...RUN_ORDER.filter((n) => names.has(n)).map(compileBuiltin), ...custom]
+  const builtins = RUN_ORDER.filter((n) => names.has(n))
+  const compiled = [...builtins.map(compileBuiltin), ...custom]
   if (compiled.length === 0) return (value) => value
   let minLength = Infinity
   for (const p of compiled) minLength = Math.min(minLength, p.minLength)
+  // custom patterns have no hint: without one, every string goes through the gates
+  const prefilter =
+    custom.length === 0 ? new RegExp(builtins.map((n) => HINTS[n]).join('|'), 'i') : undefined
 
   return (value) => {
     if (value.length < minLength) return value
+    if (prefilter !== undefined && !prefilter.test(value)) return value
     let out = value
     for (const p of compiled) {
       if (out.length < p.minLength || (p.gate !== undefined && !p.gate(out))) continue

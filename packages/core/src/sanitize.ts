@@ -258,10 +258,15 @@ function buildTrie(paths: readonly string[]): PathNode | undefined {
 }
 
 export interface Sanitizer {
-  /** Sanitize one value found at `path` (the first segment is a wire field or `attributes`). */
-  value(value: unknown, path: readonly string[], contentMode?: ContentMode): unknown
   /** Sanitize an attributes object (content keys at its top level follow the content mode). */
   attributes(attrs: Record<string, unknown>, contentMode?: ContentMode): Record<string, unknown>
+  /** Sanitize one attribute straight into `out` (what `attributes` does per key; the caller caps the count). */
+  attribute(
+    out: Record<string, unknown>,
+    key: string,
+    value: unknown,
+    contentMode?: ContentMode,
+  ): void
   /** Redact patterns in a string and cap its length. */
   string(s: string, max?: number): string
   /** Apply path rules that name wire fields (`http.user_agent`, `llm.model`) to a built event, in place. */
@@ -380,18 +385,25 @@ export function createSanitizer(options: SanitizerOptions = {}): Sanitizer {
 
   // Log values repeat (models, routes, templates, tenant ids): remember what the
   // scanner said about short strings instead of scanning them again.
-  const scanCache = new Map<string, string>()
+  // Two generations: when the young one fills up it becomes the old one, so a
+  // stream of unique ids cannot flush out the values that keep coming back.
+  let young = new Map<string, string>()
+  let old = new Map<string, string>()
   function scanned(s: string): string {
     if (!scan || s.length < 6) return s
     if (s.length > 256) return scan(s)
-    let r = scanCache.get(s)
-    if (r === undefined) {
-      r = scan(s)
-      if (scanCache.size >= 8192) scanCache.clear()
-      scanCache.set(s, r)
+    let r = young.get(s)
+    if (r !== undefined) return r
+    r = old.get(s) ?? scan(s)
+    if (young.size >= 4096) {
+      old = young
+      young = new Map()
     }
+    young.set(s, r)
     return r
   }
+
+  const attrNodes = nextNodes(trie ? [trie] : undefined, 'attributes')
 
   function str(s: string, max: number = maxStringLength): string {
     if (s.length > max) s = s.slice(0, max) + `…[truncated ${s.length - max} chars]`
@@ -400,7 +412,7 @@ export function createSanitizer(options: SanitizerOptions = {}): Sanitizer {
 
   // ancestors of the value being walked, for cycle detection
   const stack: unknown[] = []
-  const path: string[] = []
+  const path: string[] = ['attributes']
 
   function walk(v: unknown, depth: number, nodes: PathNode[] | undefined): unknown {
     switch (typeof v) {
@@ -667,45 +679,33 @@ export function createSanitizer(options: SanitizerOptions = {}): Sanitizer {
       for (const segs of wirePaths)
         censorAt(event as Record<string, unknown>, segs, 0, [], censorValue, remove)
     },
-    value(v, p, contentMode) {
-      path.length = 0
-      stack.length = 0
-      let nodes: PathNode[] | undefined = trie ? [trie] : undefined
-      for (const seg of p) nodes = nextNodes(nodes, seg)
-      if (nodes?.some((x) => x.terminal)) return censorValue(v, p)
-      const key = p[p.length - 1]
-      if (enabled && key !== undefined && key !== 'attributes' && isSecretKey(key))
-        return remove ? undefined : censorValue(v, p)
-      if (contentMode !== undefined && key !== undefined && contentKeys.has(key))
-        return applyContent(v, contentMode, key)
-      path.push(...p)
-      return walk(v, p.length - 1, nodes)
+    attribute(out, k, v, contentMode = defaultContentMode) {
+      if (v === undefined) return
+      // the walk keeps both balanced; reset only after an exception left them dirty
+      if (path.length !== 1) {
+        path.length = 0
+        path.push('attributes')
+      }
+      if (stack.length !== 0) stack.length = 0
+      if (contentMode !== 'full' && contentKeys.has(k) && !(enabled && isSecretKey(k))) {
+        const c = applyContent(v, contentMode, k)
+        if (c !== undefined) out[k] = c
+        else delete out[k]
+        return
+      }
+      put(out, k, v, 0, attrNodes)
     },
     attributes(attrs, contentMode = defaultContentMode) {
-      path.length = 0
-      stack.length = 0
-      const nodes = nextNodes(trie ? [trie] : undefined, 'attributes')
       const out: Record<string, unknown> = {}
-      path.push('attributes')
-      stack.push(attrs)
       let n = 0
       for (const k in attrs) {
-        if (!Object.prototype.hasOwnProperty.call(attrs, k)) continue
-        const v = attrs[k]
-        if (v === undefined) continue
+        if (!Object.prototype.hasOwnProperty.call(attrs, k) || attrs[k] === undefined) continue
         if (n++ >= maxObjectKeys) {
           out['…'] = `[truncated keys]`
           break
         }
-        if (contentMode !== 'full' && contentKeys.has(k) && !(enabled && isSecretKey(k))) {
-          const c = applyContent(v, contentMode, k)
-          if (c !== undefined) out[k] = c
-          continue
-        }
-        put(out, k, v, 0, nodes)
+        this.attribute(out, k, attrs[k], contentMode)
       }
-      stack.pop()
-      path.pop()
       return out
     },
   }

@@ -41,6 +41,8 @@ export interface Span {
   /** Record an error: status `error` (or `cancelled` for aborts), with type, message, stack, fingerprint. */
   recordError(err: unknown): this
   setStatus(status: SpanStatus): this
+  /** Rename the span (an HTTP span learns its route template late). */
+  updateName(name: string): this
   /** End the span and emit its one event. Later calls do nothing. */
   end(fields?: EventInput): void
   /** Run `fn` with this span as the active span: logs inside carry its span_id. */
@@ -105,7 +107,7 @@ class SpanImpl implements Span {
 
   constructor(
     private readonly host: SpanHost,
-    readonly name: string,
+    public name: string,
     readonly kind: SpanKind,
     private readonly level: Level | undefined,
     options: SpanOptions,
@@ -180,6 +182,14 @@ class SpanImpl implements Span {
 
   setStatus(status: SpanStatus): this {
     if (!this.ended) this.status = status
+    return this
+  }
+
+  updateName(name: string): this {
+    if (!this.ended) {
+      this.name = name
+      this.otelSpan?.updateName(name)
+    }
     return this
   }
 
