@@ -64,6 +64,7 @@ export function prometheusHttpMetrics(
       active.dec({ method: labels.method })
       if (withExemplars && traceId)
         duration.observe({ labels, value: seconds, exemplarLabels: { trace_id: traceId } } as never)
+      else if (withExemplars) duration.observe({ labels, value: seconds })
       else duration.observe(labels, seconds)
     },
   }
