@@ -97,6 +97,11 @@ export interface HttpServerScope<Req = unknown, Res = unknown> {
   /** Record the request's error; the first one wins, later ones are ignored. */
   recordError(err: unknown): void
   readonly error: unknown
+  /**
+   * Run the listeners of `emitter` (the request stream: 'data', 'end', ...) in
+   * this scope; Node emits them from the connection's async context otherwise.
+   */
+  bindEmitter(emitter: { emit: (...args: any[]) => boolean }): void
   /** Emit the one completion event. Later calls do nothing. */
   finish(outcome: RequestOutcome<Res>): void
   readonly finished: boolean
@@ -156,7 +161,8 @@ export function traceHeaders(
   return out
 }
 
-function defaultLevel(status: number | undefined, outcome: HttpOutcome): Level {
+/** The default level of a completion event: 5xx error, 4xx and aborted warn, else info. */
+export function defaultLevel(status: number | undefined, outcome: HttpOutcome): Level {
   if (status !== undefined && status >= 500) return 'error'
   if (outcome === 'errored' && status === undefined) return 'error'
   if (outcome === 'aborted' || (status !== undefined && status >= 400)) return 'warn'
@@ -290,6 +296,12 @@ export function startHttpServerSpan<Req, Res>(
       return finished
     },
     run: (fn) => runIn(context, fn),
+    bindEmitter(emitter) {
+      const emit = emitter.emit
+      emitter.emit = function (this: unknown, ...args: unknown[]) {
+        return runIn(context, () => emit.apply(this, args))
+      }
+    },
     setRoute(r) {
       if (typeof r === 'string' && r.length > 0) route = r
     },
@@ -322,7 +334,9 @@ export function startHttpServerSpan<Req, Res>(
         if (request.remoteAddress) http.client_address = request.remoteAddress
         const ua = firstHeader(request.headers['user-agent'])
         if (ua) http.user_agent = ua
-        const fields: EventInput = { http, level: opts.level(status, outcome) }
+        const level =
+          safeCall('level hook', () => opts.level(status, outcome)) ?? defaultLevel(status, outcome)
+        const fields: EventInput = { http, level }
         const user = opts.getUser
           ? safeCall('getUser hook', () => opts.getUser!(request.req))
           : undefined

@@ -52,6 +52,7 @@ export { startSpan, span, traced } from './default.js'
 export {
   startHttpServerSpan,
   resolveHttpOptions,
+  defaultLevel,
   extractTraceContext,
   traceHeaders,
   validRequestId,

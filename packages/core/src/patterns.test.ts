@@ -105,7 +105,10 @@ const POSITIVE: Record<PatternName, Case[]> = {
   ],
   query_secret: [
     { input: '/oauth/cb?code=abc123&state=x', expected: `/oauth/cb?code=${R}&state=x` },
-    { input: 'GET https://api.example.com/v1?api_key=k_live_1234', expected: `GET https://api.example.com/v1?api_key=${R}` },
+    {
+      input: 'GET https://api.example.com/v1?api_key=k_live_1234',
+      expected: `GET https://api.example.com/v1?api_key=${R}`,
+    },
   ],
   url_credentials: [
     { input: 'postgres://admin:s3cr3t@db:5432/x', expected: `postgres://${R}@db:5432/x` },
