@@ -265,11 +265,15 @@ describe('HTTP server scope over node:http', () => {
       attributes: () => {
         throw new Error('hook bug 2')
       },
+      level: () => {
+        throw new Error('hook bug 3')
+      },
     })
     servers.push(server)
     expect(await (await fetch(`${url}/a`)).text()).toBe('fine')
     await logger.flush()
     expect(mem.spans()).toHaveLength(1)
+    expect(mem.spans()[0]?.level).toBe('info')
   })
 
   it('instrumentFetch: service A -> service B is one trace, B parented by the client span of A', async () => {
