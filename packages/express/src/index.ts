@@ -1,0 +1,7 @@
+export { threadline, threadlineErrors } from './middleware.js'
+export { metricsHandler, defaultHttpMetrics } from './metrics.js'
+export { instrumentFetch, traceHeaders } from '@threadline/core'
+export { prometheusHttpMetrics } from '@threadline/core/metrics'
+export type { ThreadlineExpressOptions, MetricsSource } from './types.js'
+export type { InstrumentFetchOptions, HttpServerMetrics } from '@threadline/core'
+export type { PrometheusHttpMetrics, PrometheusHttpMetricsOptions } from '@threadline/core/metrics'
