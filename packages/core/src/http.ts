@@ -315,11 +315,14 @@ export function startHttpServerSpan<Req, Res>(
       finished = true
       if (!span) return
       try {
-        const outcome: HttpOutcome = o.aborted
-          ? 'aborted'
-          : hasError || (o.statusCode ?? 0) >= 500
-            ? 'errored'
-            : 'completed'
+        // a recorded error explains more than the disconnect that may follow it
+        const outcome: HttpOutcome = hasError
+          ? 'errored'
+          : o.aborted
+            ? 'aborted'
+            : (o.statusCode ?? 0) >= 500
+              ? 'errored'
+              : 'completed'
         const status = o.aborted && !o.statusCode ? undefined : o.statusCode
         const http: HttpInfo = { method, route: route ?? 'unmatched', path, outcome }
         if (status !== undefined) http.status_code = status

@@ -1,0 +1,7 @@
+export type * from './types.js'
+export { threadlinePlugin, threadlineLoggerOptions } from './plugin.js'
+export { metricsHandler } from './metrics.js'
+export { prometheusHttpMetrics } from '@threadline/core/metrics'
+export type { PrometheusHttpMetrics, PrometheusHttpMetricsOptions } from '@threadline/core/metrics'
+export { instrumentFetch, traceHeaders } from '@threadline/core'
+export { threadlinePlugin as default } from './plugin.js'
