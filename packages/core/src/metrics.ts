@@ -70,6 +70,26 @@ export function prometheusHttpMetrics(
   }
 }
 
+const DEFAULT_KEY = Symbol.for('threadline.http.metrics.v1')
+const g = globalThis as unknown as Record<symbol, PrometheusHttpMetrics | undefined>
+
+/**
+ * The process-wide recorder the adapters use when `metrics` is `true` (their
+ * default): its own OpenMetrics registry, so it never collides with metrics in
+ * prom-client's global registry, and every adapter's `metricsHandler()` serves
+ * it. Register your own metrics on its `.registry` to serve them alongside.
+ */
+export function defaultHttpMetrics(): PrometheusHttpMetrics {
+  return (g[DEFAULT_KEY] ??= prometheusHttpMetrics())
+}
+
+/** `true` -> the default recorder, `false`/undefined -> none, else the recorder given. */
+export function resolveMetrics(
+  metrics: HttpServerMetrics | boolean | undefined,
+): HttpServerMetrics | false {
+  return metrics === true ? defaultHttpMetrics() : (metrics ?? false)
+}
+
 /** A node:http (and Express) handler serving a registry in its own format. */
 export function metricsHandler(
   registry: Registry,

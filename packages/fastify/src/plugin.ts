@@ -7,6 +7,7 @@ import {
   validRequestId,
 } from '@threadline/core'
 import type { HttpServerOptions, HttpServerScope, ResolvedHttpOptions } from '@threadline/core'
+import { resolveMetrics } from '@threadline/core/metrics'
 import type {
   FastifyInstance,
   FastifyPluginCallback,
@@ -45,8 +46,11 @@ function stateOf(instance: unknown): State | undefined {
 function toCoreOptions(
   options: ThreadlineFastifyOptions,
 ): HttpServerOptions<Pending, FastifyReply> {
-  const { skip, getUser, attributes, level, ...rest } = options
-  const out: HttpServerOptions<Pending, FastifyReply> = rest
+  const { skip, getUser, attributes, level, metrics = true, ...rest } = options
+  const out: HttpServerOptions<Pending, FastifyReply> = {
+    ...rest,
+    metrics: resolveMetrics(metrics),
+  }
   if (level !== undefined) out.level = level
   if (typeof skip === 'function') out.skip = (p, path) => skip(p.raw, path)
   else if (skip !== undefined) out.skip = skip

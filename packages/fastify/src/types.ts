@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http'
-import type { HttpServerOptions } from '@threadline/core'
+import type { HttpServerMetrics, HttpServerOptions } from '@threadline/core'
 import type { FastifyReply, FastifyRequest, FastifyServerOptions } from 'fastify'
 
 /**
@@ -9,8 +9,15 @@ import type { FastifyReply, FastifyRequest, FastifyServerOptions } from 'fastify
  */
 export interface ThreadlineFastifyOptions extends Omit<
   HttpServerOptions<FastifyRequest, FastifyReply>,
-  'skip'
+  'skip' | 'metrics'
 > {
+  /**
+   * Request metrics. `true` records into the process-wide recorder
+   * (`defaultHttpMetrics()`) that `metricsHandler()` serves; pass your own
+   * `prometheusHttpMetrics()` (or any `HttpServerMetrics`), or `false` for none.
+   * @default true
+   */
+  metrics?: HttpServerMetrics | boolean
   /**
    * Requests that get no completion event and no metric (their app logs keep
    * the request context): exact paths, path prefixes ending in `/*`, RegExps,

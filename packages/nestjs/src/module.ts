@@ -20,7 +20,7 @@ const INSTALL = Symbol('threadline.nestjs.install')
  */
 export class ThreadlineModule {
   static forRoot(options: ThreadlineModuleOptions = {}): DynamicModule {
-    resolveHttpOptions(options) // bad options throw here, at setup
+    resolveHttpOptions({ ...options, metrics: false }) // bad options throw here, at setup
     return build([{ provide: THREADLINE_OPTIONS, useValue: options }], [])
   }
 
@@ -49,7 +49,7 @@ function build(providers: Provider[], imports: any[]): DynamicModule {
       {
         provide: INSTALL,
         useFactory: (o: ThreadlineModuleOptions, host: HttpAdapterHost) => {
-          resolveHttpOptions(o) // forRootAsync options are checked here
+          resolveHttpOptions({ ...o, metrics: false }) // forRootAsync options are checked here
           // the adapter exists already under NestFactory.create(); with
           // @nestjs/testing it is set by createNestApplication(), before init()
           host.init$.subscribe(() => {

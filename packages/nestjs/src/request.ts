@@ -2,6 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { diag, resolveHttpOptions, startHttpServerSpan } from '@threadline/core'
 import type { HttpServerScope, Logger, ResolvedHttpOptions } from '@threadline/core'
+import { resolveMetrics } from '@threadline/core/metrics'
 import type { AbstractHttpAdapter } from '@nestjs/core'
 import type { ThreadlineModuleOptions } from './types.js'
 
@@ -45,7 +46,8 @@ export function install(adapter: AbstractHttpAdapter, options: ThreadlineModuleO
     return false
   }
   marked[INSTALLED] = true
-  const opts: ResolvedHttpOptions<any, any> = resolveHttpOptions(options)
+  const metrics = resolveMetrics(options.metrics ?? true)
+  const opts: ResolvedHttpOptions<any, any> = resolveHttpOptions({ ...options, metrics })
   const previous = (adapter as unknown as { onRequestHook?: Hook }).onRequestHook
   adapter.setOnRequestHook(((req, res, done) => {
     const state = begin(req, res, opts)
@@ -71,9 +73,7 @@ export function install(adapter: AbstractHttpAdapter, options: ThreadlineModuleO
       else done()
     })
   }
-  const registry = options.metrics
-    ? (options.metrics as { registry?: MetricsRegistry }).registry
-    : undefined
+  const registry = metrics ? (metrics as { registry?: MetricsRegistry }).registry : undefined
   const { metricsPath = '/metrics' } = options
   if (registry && metricsPath) serveMetrics(adapter, metricsPath, registry)
   return true

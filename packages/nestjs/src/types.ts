@@ -1,4 +1,4 @@
-import type { HttpServerOptions } from '@threadline/core'
+import type { HttpServerMetrics, HttpServerOptions } from '@threadline/core'
 
 /**
  * Options of `ThreadlineModule.forRoot()`: the shared HTTP options of core
@@ -7,7 +7,15 @@ import type { HttpServerOptions } from '@threadline/core'
  * Hooks receive the platform's request and response: Express `req`/`res`, or
  * Fastify `request`/`reply`.
  */
-export interface ThreadlineModuleOptions extends HttpServerOptions<any, any> {
+export interface ThreadlineModuleOptions extends Omit<HttpServerOptions<any, any>, 'metrics'> {
+  /**
+   * Request metrics. `true` records into the process-wide recorder
+   * (`defaultHttpMetrics()` of `@threadline/core/metrics`), served at
+   * `metricsPath`; pass your own `prometheusHttpMetrics()` (or any
+   * `HttpServerMetrics`), or `false` for none.
+   * @default true
+   */
+  metrics?: HttpServerMetrics | boolean
   /**
    * Where the Prometheus registry of `metrics` is served (when `metrics` has a
    * `registry`, as `prometheusHttpMetrics()` does); `false` serves nothing.

@@ -82,6 +82,16 @@ describe.each(PLATFORMS)('NestJS on %s', (platform) => {
     expect(serverSpans(await t.events())).toHaveLength(3)
   })
 
+  it('records metrics by default and serves them at /metrics', async () => {
+    const { url } = await boot(platform)
+    await fetch(`${url}/users/5`)
+    const res = await fetch(`${url}/metrics`)
+    expect(res.headers.get('content-type')).toContain('application/openmetrics-text')
+    expect(await res.text()).toMatch(
+      /http_server_request_duration_seconds_count\{[^}]*route="\/users\/:id"[^}]*\} \d+/,
+    )
+  })
+
   it('200 concurrent requests with random delays and distinct traceparents keep their own ids', async () => {
     const { url } = await boot(platform)
     const n = 200
