@@ -1,6 +1,6 @@
 import { getContext, runInScope as runIn } from './context.js'
 import type { ContextInput, ThreadlineContext } from './context.js'
-import { diag, safeCall } from './diag.js'
+import { diag } from './diag.js'
 import { newTraceId } from './ids.js'
 import { getLogger } from './logger.js'
 import type { Logger } from './logger.js'
@@ -248,143 +248,170 @@ export function startHttpServerSpan<Req, Res>(
   request: IncomingRequest<Req>,
   opts: ResolvedHttpOptions<Req, Res>,
 ): HttpServerScope<Req, Res> {
-  const path = pathOf(request.url)
-  const method = request.method.toUpperCase()
-  const logger = opts.logger()
-  const incoming = extractTraceContext(request.headers)
-  const requestId = validRequestId(request.headers[opts.requestIdHeader]) ?? newTraceId()
-  const skipped = safeCall('skip hook', () => opts.skip(request.req, path)) ?? false
-  let route: string | undefined
-  let error: unknown
-  let hasError = false
-  let finished = false
-  const parent: ThreadlineContext | undefined = incoming ?? getContext()
-  const span = skipped
-    ? undefined
-    : logger.startSpan(`${method} ${path}`, {
-        kind: 'server',
-        ...(parent ? { parent } : {}),
-        fields: { category: 'http', event: 'request', request_id: requestId },
-      })
-  const context: ThreadlineContext = span
-    ? { ...span.context, bindings: { ...span.context.bindings, request_id: requestId } }
-    : {
-        ...(parent ?? {}),
-        trace_id: parent?.trace_id ?? newTraceId(),
-        bindings: { ...parent?.bindings, request_id: requestId },
-      }
-  const responseHeaders: Record<string, string> = {}
-  if (opts.echoHeaders) {
-    Object.assign(responseHeaders, traceHeaders(context))
-    delete responseHeaders['tracestate']
-    responseHeaders[opts.requestIdHeader] = requestId
-  }
-  const started = performance.now()
-  if (span) safeCall('metrics', () => opts.metrics?.requestStarted(method))
+  return new HttpScope(request, opts)
+}
 
-  const scope: HttpServerScope<Req, Res> = {
-    span,
-    context,
-    requestId,
-    skipped,
-    responseHeaders,
-    request,
-    get error() {
-      return error
-    },
-    get finished() {
-      return finished
-    },
-    run: (fn) => runIn(context, fn),
-    bindEmitter(emitter) {
-      const emit = emitter.emit
-      emitter.emit = function (this: unknown, ...args: unknown[]) {
-        return runIn(context, () => emit.apply(this, args))
-      }
-    },
-    setRoute(r) {
-      if (typeof r === 'string' && r.length > 0) route = r
-    },
-    recordError(err) {
-      if (hasError || finished) return
-      hasError = true
-      error = err
-    },
-    finish(o) {
-      if (finished) return
-      finished = true
-      if (!span) return
-      try {
-        // a recorded error explains more than the disconnect that may follow it
-        const outcome: HttpOutcome = hasError
-          ? 'errored'
-          : o.aborted
-            ? 'aborted'
-            : (o.statusCode ?? 0) >= 500
-              ? 'errored'
-              : 'completed'
-        const status = o.aborted && !o.statusCode ? undefined : o.statusCode
-        const http: HttpInfo = { method, route: route ?? 'unmatched', path, outcome }
-        if (status !== undefined) http.status_code = status
-        const reqBytes = o.requestBytes ?? Number(firstHeader(request.headers['content-length']))
-        if (Number.isFinite(reqBytes) && reqBytes >= 0) http.request_bytes = reqBytes
-        if (
-          o.responseBytes !== undefined &&
-          Number.isFinite(o.responseBytes) &&
-          o.responseBytes >= 0
-        )
-          http.response_bytes = o.responseBytes
-        if (request.remoteAddress) http.client_address = request.remoteAddress
-        const ua = firstHeader(request.headers['user-agent'])
-        if (ua) http.user_agent = ua
-        const level =
-          safeCall('level hook', () => opts.level(status, outcome)) ?? defaultLevel(status, outcome)
-        const fields: EventInput = { http, level }
-        const user = opts.getUser
-          ? safeCall('getUser hook', () => opts.getUser!(request.req))
-          : undefined
-        if (user) Object.assign(fields, user)
-        const attrs: Record<string, unknown> = {}
-        for (const h of opts.headers) {
-          const v = request.headers[h]
-          if (v !== undefined)
-            attrs[`http.request.header.${h}`] = MASKED_HEADERS.has(h) ? '[REDACTED]' : v
-        }
-        const q = request.url.indexOf('?')
-        if (q >= 0)
-          attrs['url.query'] = Object.fromEntries(new URLSearchParams(request.url.slice(q + 1)))
-        if (opts.bodyMax > 0 && o.body !== undefined)
-          attrs['http.request.body'] = capBody(o.body, opts.bodyMax)
-        const extra = opts.attributes
-          ? safeCall('attributes hook', () => opts.attributes!(request.req, o.res))
-          : undefined
-        if (extra) Object.assign(attrs, extra)
-        span.updateName(`${method} ${route ?? 'unmatched'}`)
-        span.setAttributes(attrs)
-        if (hasError) span.recordError(error)
-        else if (outcome === 'aborted') span.setStatus('cancelled')
-        else if (outcome === 'errored') span.setStatus('error')
-        span.end(fields)
-        if (opts.metrics) {
-          const m = opts.metrics
-          safeCall('metrics', () =>
-            m.requestFinished(
-              {
-                method,
-                route: route ?? 'unmatched',
-                status_code: status === undefined ? 'aborted' : String(status),
-              },
-              (performance.now() - started) / 1000,
-              span.trace_id,
-            ),
-          )
-        }
-      } catch (err) {
-        diag.error('http: finishing the request event failed', err)
-      }
-    },
+/** Run a user hook; report and swallow what it throws (no closure per call on the hot path). */
+function hook<A, B, T>(what: string, fn: (a: A, b: B) => T, a: A, b: B): T | undefined {
+  try {
+    return fn(a, b)
+  } catch (err) {
+    diag.warn(`${what} threw`, err)
+    return undefined
   }
-  return scope
+}
+
+// One object per request, methods on the prototype: no closures allocated per request.
+class HttpScope<Req, Res> implements HttpServerScope<Req, Res> {
+  readonly span: Span | undefined
+  readonly context: ThreadlineContext
+  readonly requestId: string
+  readonly skipped: boolean
+  readonly responseHeaders: Record<string, string> = {}
+  error: unknown = undefined
+  finished = false
+  private hasError = false
+  private route: string | undefined = undefined
+  private readonly path: string
+  private readonly method: string
+  private readonly started = performance.now()
+
+  constructor(
+    readonly request: IncomingRequest<Req>,
+    private readonly opts: ResolvedHttpOptions<Req, Res>,
+  ) {
+    const path = (this.path = pathOf(request.url))
+    const method = (this.method = request.method.toUpperCase())
+    const requestId = (this.requestId =
+      validRequestId(request.headers[opts.requestIdHeader]) ?? newTraceId())
+    this.skipped = hook('skip hook', opts.skip, request.req, path) ?? false
+    const parent: ThreadlineContext | undefined =
+      extractTraceContext(request.headers) ?? getContext()
+    const fields = { category: 'http', event: 'request', request_id: requestId }
+    this.span = this.skipped
+      ? undefined
+      : opts
+          .logger()
+          .startSpan(
+            `${method} ${path}`,
+            parent ? { kind: 'server', parent, fields } : { kind: 'server', fields },
+          )
+    const base: ThreadlineContext = this.span?.context ?? {
+      ...parent,
+      trace_id: parent?.trace_id ?? newTraceId(),
+    }
+    this.context = { ...base, bindings: { ...base.bindings, request_id: requestId } }
+    if (opts.echoHeaders) {
+      const c = this.context
+      if (c.trace_id && c.span_id) {
+        // our own ids are valid by construction: no need for the validating formatter
+        this.responseHeaders['traceparent'] =
+          `00-${c.trace_id}-${c.span_id}-${c.trace_flags ?? '01'}`
+      }
+      this.responseHeaders[opts.requestIdHeader] = requestId
+    }
+    if (this.span && opts.metrics) {
+      try {
+        opts.metrics.requestStarted(method)
+      } catch (err) {
+        diag.warn('metrics threw', err)
+      }
+    }
+  }
+
+  run<T>(fn: () => T): T {
+    return runIn(this.context, fn)
+  }
+
+  bindEmitter(emitter: { emit: (...args: any[]) => boolean }): void {
+    const emit = emitter.emit
+    const context = this.context
+    emitter.emit = function (this: unknown, ...args: unknown[]) {
+      return runIn(context, () => emit.apply(this, args))
+    }
+  }
+
+  setRoute(r: string | undefined): void {
+    if (typeof r === 'string' && r.length > 0) this.route = r
+  }
+
+  recordError(err: unknown): void {
+    if (this.hasError || this.finished) return
+    this.hasError = true
+    this.error = err
+  }
+
+  finish(o: RequestOutcome<Res>): void {
+    if (this.finished) return
+    this.finished = true
+    const span = this.span
+    if (!span) return
+    const { request, opts, method, path } = this
+    try {
+      const hasError = this.hasError
+      const route = this.route ?? 'unmatched'
+      // a recorded error explains more than the disconnect that may follow it
+      const outcome: HttpOutcome = hasError
+        ? 'errored'
+        : o.aborted
+          ? 'aborted'
+          : (o.statusCode ?? 0) >= 500
+            ? 'errored'
+            : 'completed'
+      const status = o.aborted && !o.statusCode ? undefined : o.statusCode
+      const http: HttpInfo = { method, route, path, outcome }
+      if (status !== undefined) http.status_code = status
+      const reqBytes = o.requestBytes ?? Number(firstHeader(request.headers['content-length']))
+      if (Number.isFinite(reqBytes) && reqBytes >= 0) http.request_bytes = reqBytes
+      if (o.responseBytes !== undefined && Number.isFinite(o.responseBytes) && o.responseBytes >= 0)
+        http.response_bytes = o.responseBytes
+      if (request.remoteAddress) http.client_address = request.remoteAddress
+      const ua = firstHeader(request.headers['user-agent'])
+      if (ua) http.user_agent = ua
+      const level = hook('level hook', opts.level, status, outcome) ?? defaultLevel(status, outcome)
+      const fields: EventInput = { http, level }
+      const user = opts.getUser
+        ? hook('getUser hook', opts.getUser, request.req, undefined)
+        : undefined
+      if (user) Object.assign(fields, user)
+      let attrs: Record<string, unknown> | undefined
+      for (const h of opts.headers) {
+        const v = request.headers[h]
+        if (v !== undefined)
+          (attrs ??= {})[`http.request.header.${h}`] = MASKED_HEADERS.has(h) ? '[REDACTED]' : v
+      }
+      const q = request.url.indexOf('?')
+      if (q >= 0)
+        (attrs ??= {})['url.query'] = Object.fromEntries(
+          new URLSearchParams(request.url.slice(q + 1)),
+        )
+      if (opts.bodyMax > 0 && o.body !== undefined)
+        (attrs ??= {})['http.request.body'] = capBody(o.body, opts.bodyMax)
+      const extra = opts.attributes
+        ? hook('attributes hook', opts.attributes, request.req, o.res)
+        : undefined
+      if (extra) attrs = Object.assign(attrs ?? {}, extra)
+      span.updateName(`${method} ${route}`)
+      if (attrs) span.setAttributes(attrs)
+      if (hasError) span.recordError(this.error)
+      else if (outcome === 'aborted') span.setStatus('cancelled')
+      else if (outcome === 'errored') span.setStatus('error')
+      span.end(fields)
+      if (opts.metrics) {
+        try {
+          opts.metrics.requestFinished(
+            { method, route, status_code: status === undefined ? 'aborted' : String(status) },
+            (performance.now() - this.started) / 1000,
+            span.trace_id,
+          )
+        } catch (err) {
+          diag.warn('metrics threw', err)
+        }
+      }
+    } catch (err) {
+      diag.error('http: finishing the request event failed', err)
+    }
+  }
 }
 
 function capBody(body: unknown, max: number): unknown {
