@@ -2,6 +2,7 @@ import { getContext, runInScope as runIn } from './context.js'
 import type { ContextInput, ThreadlineContext } from './context.js'
 import { diag } from './diag.js'
 import { newTraceId } from './ids.js'
+import { httpLevel } from './levels.js'
 import { getLogger } from './logger.js'
 import type { Logger } from './logger.js'
 import type { Span } from './span.js'
@@ -162,12 +163,7 @@ export function traceHeaders(
 }
 
 /** The default level of a completion event: 5xx error, 4xx and aborted warn, else info. */
-export function defaultLevel(status: number | undefined, outcome: HttpOutcome): Level {
-  if (status !== undefined && status >= 500) return 'error'
-  if (outcome === 'errored' && status === undefined) return 'error'
-  if (outcome === 'aborted' || (status !== undefined && status >= 400)) return 'warn'
-  return 'info'
-}
+export const defaultLevel: (status: number | undefined, outcome: HttpOutcome) => Level = httpLevel
 
 export interface ResolvedHttpOptions<Req, Res> {
   logger: () => Logger

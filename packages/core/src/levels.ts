@@ -1,4 +1,4 @@
-import type { Level } from './types.js'
+import type { HttpOutcome, Level } from './types.js'
 
 export const LEVELS: readonly Level[] = ['trace', 'debug', 'info', 'warn', 'error', 'fatal']
 
@@ -44,4 +44,12 @@ export function toLevel(input: unknown): Level | undefined {
     return 'trace'
   }
   return undefined
+}
+
+/** Level of an HTTP request event: 5xx error, 4xx and aborted warn, else info. */
+export function httpLevel(status: number | undefined, outcome?: HttpOutcome): Level {
+  if (status !== undefined && status >= 500) return 'error'
+  if (outcome === 'errored' && status === undefined) return 'error'
+  if (outcome === 'aborted' || (status !== undefined && status >= 400)) return 'warn'
+  return 'info'
 }

@@ -4,7 +4,7 @@ import { currentScope, otelSpanContext } from './context.js'
 import { diag } from './diag.js'
 import { ThreadlineConfigError } from './errors.js'
 import { consoleExporter } from './exporters/console.js'
-import { LEVEL_VALUES, toLevel } from './levels.js'
+import { httpLevel, LEVEL_VALUES, toLevel } from './levels.js'
 import { EventBuilder, normalizeEvent } from './normalize.js'
 import type { Resource } from './normalize.js'
 import { createPipeline } from './pipeline.js'
@@ -267,38 +267,14 @@ class LoggerImpl implements Logger {
   }
 
   http(fields: HttpFields): void {
-    const {
-      method,
-      route,
-      path,
-      status_code,
-      outcome,
-      request_bytes,
-      response_bytes,
-      client_address,
-      user_agent,
-      ...rest
-    } = fields
-    const http: HttpInfo = pick({
-      method,
-      route,
-      path,
-      status_code,
-      outcome,
-      request_bytes,
-      response_bytes,
-      client_address,
-      user_agent,
-    })
-    const level =
-      toLevel(rest.level) ??
-      (status_code === undefined
-        ? 'info'
-        : status_code >= 500
-          ? 'error'
-          : status_code >= 400
-            ? 'warn'
-            : 'info')
+    const rest: EventInput = { ...fields }
+    const http: Record<string, unknown> = {}
+    for (const k of HTTP_KEYS) {
+      if (rest[k] !== undefined) http[k] = rest[k]
+      delete rest[k]
+    }
+    const { method, route, path, status_code } = fields
+    const level = toLevel(rest.level) ?? httpLevel(status_code, fields.outcome)
     const message =
       `${method ?? ''} ${route ?? path ?? ''}${status_code !== undefined ? ' ' + status_code : ''}`.trim()
     this.event('http', 'request', { message, ...rest, level, http })
@@ -452,6 +428,18 @@ function isReadable(o: object): boolean {
     return false
   }
 }
+
+const HTTP_KEYS = [
+  'method',
+  'route',
+  'path',
+  'status_code',
+  'outcome',
+  'request_bytes',
+  'response_bytes',
+  'client_address',
+  'user_agent',
+] as const satisfies readonly (keyof HttpInfo)[]
 
 function withoutKey(o: EventInput, ...keys: string[]): EventInput {
   const out: EventInput = {}

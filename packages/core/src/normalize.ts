@@ -2,6 +2,7 @@ import type { ThreadlineContext } from './context.js'
 import { toErrorInfo } from './errors.js'
 import { newSpanId, newTraceId, uuidv7 } from './ids.js'
 import { toLevel } from './levels.js'
+import { WIRE_FIELDS } from './sanitize.js'
 import type { Sanitizer } from './sanitize.js'
 import { isoNow } from './time.js'
 import type {
@@ -53,32 +54,8 @@ const STRING_FIELDS = new Set([
   'resource_id',
   'action',
 ])
-// every key `field()` treats specially; anything else is an attribute
-const KNOWN_FIELDS = new Set([
-  ...STRING_FIELDS,
-  'message',
-  'msg',
-  'level',
-  'trace_id',
-  'span_id',
-  'parent_span_id',
-  'trace_flags',
-  'duration_ms',
-  'cost_usd',
-  'http',
-  'llm',
-  'error',
-  'err',
-  'attributes',
-  'tags',
-  'name',
-  'span_kind',
-  'status',
-  'kind',
-  'timestamp',
-  'time',
-  'id',
-])
+// every key `field()` treats specially (the wire fields and a few input aliases); anything else is an attribute
+const KNOWN_FIELDS = new Set([...WIRE_FIELDS, 'msg', 'err', 'time'])
 const HTTP_NUM = new Set(['status_code', 'request_bytes', 'response_bytes'])
 const HTTP_STR = new Set(['method', 'route', 'path', 'client_address', 'user_agent'])
 const LLM_NUM = new Set([
