@@ -274,3 +274,26 @@ describe('emit() with a child logger', () => {
     expect((mem.events[0] as unknown as Record<string, unknown>)['component']).toBeUndefined()
   })
 })
+
+describe('emit() with an explicit context', () => {
+  it('uses the given context, or none for null, instead of the active one', async () => {
+    const { mem, log } = setup()
+    const saved = {
+      trace_id: '4bf92f3577b34da6a3ce929d0e0e4736',
+      span_id: '00f067aa0ba902b7',
+      bindings: { request_id: 'r-then' },
+    }
+    await log.span('now', async () => {
+      log.emit({ message: 'late line' }, { context: saved })
+      log.emit({ message: 'contextless line' }, { context: null })
+    })
+    await log.flush()
+    const [late, none] = mem.logs()
+    expect(late).toMatchObject({
+      trace_id: saved.trace_id,
+      span_id: saved.span_id,
+      request_id: 'r-then',
+    })
+    expect(none?.trace_id).toBeUndefined()
+  })
+})

@@ -1,6 +1,7 @@
 import { trace as otelTrace } from '@opentelemetry/api'
 import type { Tracer } from '@opentelemetry/api'
 import { currentScope, otelSpanContext } from './context.js'
+import type { ThreadlineContext } from './context.js'
 import { diag } from './diag.js'
 import { ThreadlineConfigError } from './errors.js'
 import { consoleExporter } from './exporters/console.js'
@@ -115,8 +116,12 @@ export interface Logger {
   admin(event: string, fields?: EventInput): void
   /** An audit record (category `audit`): who did what to which resource. */
   audit(action: string, fields?: EventInput): void
-  /** Emit any event-shaped object; it is normalized, redacted and queued. */
-  emit(input: EventInput): void
+  /**
+   * Emit any event-shaped object; it is normalized, redacted and queued. With
+   * `options.context`, that context (or none, for `null`) replaces the active
+   * one: for events delivered later than they happened (buffered log lines).
+   */
+  emit(input: EventInput, options?: { context?: ThreadlineContext | null }): void
   startSpan(name: string, options?: SpanOptions): Span
   span<T>(name: string, fn: (span: Span) => T, options?: SpanOptions): T
   flush(timeoutMs?: number): Promise<boolean>
@@ -349,12 +354,16 @@ class LoggerImpl implements Logger {
     this.event('audit', action, { action, ...fields })
   }
 
-  emit(input: EventInput): void {
+  emit(input: EventInput, options?: { context?: ThreadlineContext | null }): void {
     try {
+      const context =
+        options && 'context' in options
+          ? (options.context ?? undefined)
+          : (currentScope() ?? otelSpanContext())
       const e = normalizeEvent(input, {
         sanitizer: this.core.sanitizer,
         resource: this.core.resource,
-        context: currentScope() ?? otelSpanContext(),
+        context,
         bindings: this.bindings,
       })
       if (LEVEL_VALUES[e.level] < this.core.min) return

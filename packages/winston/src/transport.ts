@@ -1,5 +1,5 @@
 import { format as utilFormat } from 'node:util'
-import { getContext, getLogger } from '@threadline/core'
+import { getLogger } from '@threadline/core'
 import type { EventInput, Level, Logger, ThreadlineContext } from '@threadline/core'
 import TransportStream from 'winston-transport'
 import { CONTEXT } from './context.js'
@@ -112,18 +112,7 @@ export class ThreadlineTransport extends TransportStream {
     }
 
     input.message = messageText(message, o)
-    // the context captured by threadlineContext() at the log call wins over the live one
-    const captured = Object.hasOwn(o, CONTEXT)
-      ? (o[CONTEXT] as ThreadlineContext | undefined)
-      : undefined
-    const live = captured && captured !== getContext()
-    if (live && captured.bindings) Object.assign(input, captured.bindings)
     Object.assign(input, meta)
-    if (live) {
-      if (captured.trace_id) input['trace_id'] = captured.trace_id
-      if (captured.span_id) input['span_id'] = captured.span_id
-      if (captured.trace_flags) input['trace_flags'] = captured.trace_flags
-    }
     if (error !== undefined) input.error = error
     for (const _ in attributes) {
       const a = input.attributes as unknown
@@ -135,7 +124,11 @@ export class ThreadlineTransport extends TransportStream {
             : { ...attributes, attributes: a }
       break
     }
-    logger.emit(input)
+    // the context captured by threadlineContext() at the log call (none, if it
+    // was outside any) wins over the one current when winston delivers the line
+    if (Object.hasOwn(o, CONTEXT)) {
+      logger.emit(input, { context: (o[CONTEXT] as ThreadlineContext | undefined) ?? null })
+    } else logger.emit(input)
   }
 }
 
