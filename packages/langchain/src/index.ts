@@ -1,0 +1,2 @@
+export { ThreadlineCallbackHandler } from './handler.js'
+export type * from './types.js'
