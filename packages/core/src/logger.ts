@@ -124,6 +124,8 @@ export interface Logger {
   emit(input: EventInput, options?: { context?: ThreadlineContext | null }): void
   startSpan(name: string, options?: SpanOptions): Span
   span<T>(name: string, fn: (span: Span) => T, options?: SpanOptions): T
+  /** Cost in USD from this logger's price table; undefined for unknown models or no usage. */
+  costOf(model: string | undefined, usage: TokenUsage): number | undefined
   flush(timeoutMs?: number): Promise<boolean>
   shutdown(timeoutMs?: number): Promise<boolean>
   stats(): PipelineStats
@@ -375,6 +377,10 @@ class LoggerImpl implements Logger {
 
   startSpan(name: string, options?: SpanOptions): Span {
     return createSpan(this.spanHost(), name, options)
+  }
+
+  costOf(model: string | undefined, usage: TokenUsage): number | undefined {
+    return this.core.costOf(model, usage)
   }
 
   span<T>(name: string, fn: (span: Span) => T, options?: SpanOptions): T {

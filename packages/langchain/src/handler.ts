@@ -1,6 +1,6 @@
 import { BaseCallbackHandler } from '@langchain/core/callbacks/base'
 import { awaitAllCallbacks } from '@langchain/core/callbacks/promises'
-import { costOf, diag, getContext, getLogger } from '@threadline/core'
+import { diag, getContext, getLogger } from '@threadline/core'
 import type { EventInput, LlmInfo, Logger, Span, SpanKind } from '@threadline/core'
 import {
   capString,
@@ -180,7 +180,9 @@ export class ThreadlineCallbackHandler extends BaseCallbackHandler {
         llm.total_tokens = llm.input_tokens + llm.output_tokens
       if (run.firstChunkMs !== undefined) llm.ttft_ms = run.firstChunkMs
       const fields: EventInput = { llm }
-      const cost = this.opts.prices ? this.opts.prices.costOf(model, usage) : costOf(model, usage)
+      const cost = this.opts.prices
+        ? this.opts.prices.costOf(model, usage)
+        : (run.logger ?? this.logger).costOf(model, usage)
       if (cost !== undefined) fields.cost_usd = cost
       const a: Obj = {}
       if (model) a['gen_ai.response.model'] = model

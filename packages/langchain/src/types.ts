@@ -12,7 +12,7 @@ export interface ThreadlineCallbackHandlerOptions {
   tags?: string[]
   /** Attributes added to every span. @default {} */
   attributes?: Record<string, unknown>
-  /** Price table for `cost_usd`. @default core's global table (`costOf`, see `setPrices`) */
+  /** Price table for `cost_usd`. @default the logger's own table (`createLogger({ prices })`, else the global one) */
   prices?: PriceTable
   /**
    * Record prompts, messages, completions, tool arguments/results and documents (under the

@@ -16,7 +16,7 @@ import {
   FakeLLM,
   FakeVectorStore,
 } from '@langchain/core/utils/testing'
-import { createLogger, runWithContext } from '@threadline/core'
+import { createLogger, createPriceTable, runWithContext } from '@threadline/core'
 import type { ThreadlineEvent } from '@threadline/core'
 import { createTestLogger } from '@threadline/test-utils'
 import { createAgent } from 'langchain'
@@ -678,5 +678,27 @@ describe('orphans, bounds, concurrency', () => {
     release()
     await handler.shutdown()
     expect(delivered).toBe(4)
+  })
+})
+
+describe('prices', () => {
+  it("uses the logger's own price table when the handler has none", async () => {
+    const t = createTestLogger({
+      prices: createPriceTable(
+        { 'gpt-4o-mini': { input: 1000, output: 0, provider: 'openai' } },
+        { includeDefaults: false },
+      ),
+    })
+    const handler = new ThreadlineCallbackHandler({ logger: t.logger })
+    handlers.push(handler)
+    await chainOf(new UsageFake({ responses: ['ok'] })).invoke({ q: 'x' }, { callbacks: [handler] })
+    await handler.flush()
+    const llm = (await t.events()).find((e) => e.kind === 'span' && e.span_kind === 'llm')!
+    expect(llm.llm?.input_tokens).toBeGreaterThan(0)
+    expect(llm.cost_usd).toBeCloseTo(
+      (((llm.llm?.input_tokens ?? 0) - (llm.llm?.cache_read_tokens ?? 0)) * 1000) / 1e6 +
+        ((llm.llm?.cache_read_tokens ?? 0) * 1000) / 1e6,
+      6,
+    )
   })
 })
