@@ -1,4 +1,4 @@
-// The README's demo: the core demo, then three services in one trace.
+// The README's demo: the core demo, three services in one trace, then a RAG query.
 //   node scripts/demo.mjs        (after `pnpm build`; `pnpm demo` does both)
 // Starts nestjs-demo, fastify-demo (calling nestjs-demo) and express-demo
 // (calling fastify-demo) on free ports, sends one request to express-demo that
@@ -113,6 +113,42 @@ try {
     failed
       ? paint('31', '\nsome service did not show the trace')
       : paint('32', '\none request, one trace id, three services'),
+  )
+
+  console.log(
+    paint(
+      '1',
+      '\n== 3. a RAG query behind Express: retrieval, rerank, streaming generation, evaluation, memory ==\n',
+    ),
+  )
+  const rag = await service('langchain-demo', '32', {})
+  const q = await fetch(`${rag.url}/query`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      question: 'How long does express shipping take?',
+      session_id: 'demo-1',
+    }),
+  })
+  const answer = await q.json()
+  const ragTrace = (q.headers.get('traceparent') ?? '').split('-')[1] ?? ''
+  await new Promise((r) => setTimeout(r, 500))
+  const ragLines = rag.lines.filter((l) => ragTrace && l.includes(`[${ragTrace.slice(0, 8)}`))
+  console.log(paint('1', `\nPOST ${rag.url}/query -> ${q.status}`))
+  console.log(`  answer:  ${String(answer.answer).slice(0, 160)}`)
+  console.log(
+    `  trace ${ragTrace}: ${ragLines.length} lines in langchain-demo's output, among them`,
+  )
+  for (const l of ragLines.filter((x) => /generation_complete|evaluation_complete/.test(x)))
+    console.log(`    ${l}`)
+  if (q.status !== 200 || ragLines.length === 0) failed = true
+  console.log(
+    failed
+      ? paint('31', '\nthe RAG query did not show its trace')
+      : paint(
+          '32',
+          '\none RAG query, one trace: HTTP -> chain -> retriever -> LLM, with tokens and cost',
+        ),
   )
 } catch (err) {
   failed = true

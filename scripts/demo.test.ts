@@ -6,8 +6,8 @@ import { expect, it } from 'vitest'
 // Runs the README's demo end to end against the built apps (the root test
 // command builds first).
 const script = fileURLToPath(new URL('./demo.mjs', import.meta.url))
-const built = ['core-demo', 'express-demo', 'fastify-demo', 'nestjs-demo'].map((a) =>
-  fileURLToPath(new URL(`../apps/${a}/dist/main.js`, import.meta.url)),
+const built = ['core-demo', 'express-demo', 'fastify-demo', 'nestjs-demo', 'langchain-demo'].map(
+  (a) => fileURLToPath(new URL(`../apps/${a}/dist/main.js`, import.meta.url)),
 )
 
 it('the demo shows one request crossing three services under one trace id', () => {
@@ -28,4 +28,8 @@ it('the demo shows one request crossing three services under one trace id', () =
     )
   }
   expect(out).toContain('one request, one trace id, three services')
+  expect(out).toMatch(/langchain-demo\s+│ .*generation_complete/)
+  expect(out).toContain(
+    'one RAG query, one trace: HTTP -> chain -> retriever -> LLM, with tokens and cost',
+  )
 }, 150_000)
