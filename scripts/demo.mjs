@@ -42,7 +42,7 @@ function service(name, color, env) {
         const line = pending.slice(0, nl)
         pending = pending.slice(nl + 1)
         lines.push(line)
-        process.stdout.write(`${paint(color, name.padEnd(13))}│ ${line}\n`)
+        process.stdout.write(`${paint(color, name.padEnd(14))}│ ${line}\n`)
         const m = !url && /listening on (http:\/\/[^\s"]+)/.exec(line)
         if (m) {
           url = m[1]
@@ -104,7 +104,7 @@ try {
   const short = traceId.slice(0, 8)
   for (const s of [express, fastify, nest]) {
     const hits = s.lines.filter((l) => short && (l.includes(`[${short}`) || l.includes(traceId)))
-    console.log(`  ${s.name.padEnd(13)} ${hits.length} line(s)`)
+    console.log(`  ${s.name.padEnd(14)} ${hits.length} line(s)`)
     for (const l of hits) console.log(`    ${l}`)
     if (hits.length === 0) failed = true
   }

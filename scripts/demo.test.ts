@@ -28,7 +28,7 @@ it('the demo shows one request crossing three services under one trace id', () =
     )
   }
   expect(out).toContain('one request, one trace id, three services')
-  expect(out).toMatch(/langchain-demo\s+│ .*generation_complete/)
+  expect(out).toMatch(/langchain-demo\s*│ .*generation_complete/)
   expect(out).toContain(
     'one RAG query, one trace: HTTP -> chain -> retriever -> LLM, with tokens and cost',
   )
