@@ -14,13 +14,20 @@
 // ratios between variants computed from the medians, with the range of the same ratio
 // computed within each round as the spread.
 
-import { spawn } from 'node:child_process'
-import { existsSync, readFileSync, writeFileSync } from 'node:fs'
-import { cpus, loadavg } from 'node:os'
+import { existsSync, writeFileSync } from 'node:fs'
+import { loadavg } from 'node:os'
 import { dirname, join, relative } from 'node:path'
 import process from 'node:process'
 import { fileURLToPath } from 'node:url'
 
+import {
+  fmt,
+  machineInfo,
+  median,
+  pct,
+  runVariant,
+  version as harnessVersion,
+} from '../shared/harness.js'
 import { VARIANTS } from './variants.js'
 
 const here = dirname(fileURLToPath(import.meta.url))
@@ -49,54 +56,18 @@ function die(msg) {
   process.exit(1)
 }
 
-function runVariant(name) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(here, 'variant.js'), name], {
-      cwd: root,
-      env: { ...process.env, N: String(N), WARMUP: String(WARMUP) },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    })
-    let out = ''
-    child.stdout.on('data', (d) => (out += d))
-    child.on('error', reject)
-    child.on('close', (code) => {
-      const last = out.trim().split('\n').pop()
-      if (code !== 0 || !last) return reject(new Error(`variant ${name} failed (exit ${code})`))
-      resolve(JSON.parse(last))
-    })
+function runOne(name) {
+  return runVariant(join(here, 'variant.js'), name, {
+    cwd: root,
+    env: { N: String(N), WARMUP: String(WARMUP) },
   })
 }
 
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b)
-  const m = s.length >> 1
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2
-}
-const fmt = (x, d = 0) =>
-  x.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d })
-const pct = (x) => `${x >= 0 ? '+' : ''}${fmt(x * 100, 1)}%`
-
-function version(pkg) {
-  try {
-    return JSON.parse(readFileSync(join(here, 'node_modules', pkg, 'package.json'), 'utf8')).version
-  } catch {
-    return undefined
-  }
-}
+const version = (pkg) => harnessVersion(pkg, here)
 
 function machine() {
-  let cpu = cpus()[0]?.model
-  try {
-    const m = /^model name\s*:\s*(.+)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))
-    if (m) cpu = m[1]
-  } catch {
-    // not Linux
-  }
   return {
-    nproc: cpus().length,
-    cpu,
-    node: process.version,
-    platform: `${process.platform}-${process.arch}`,
+    ...machineInfo(),
     pino: version('pino'),
     winston: version('winston'),
     threadline: version('@threadline/core'),
@@ -116,7 +87,7 @@ async function main() {
     load.push(loadavg()[0])
     for (let k = 0; k < names.length; k++) {
       const name = names[(r + k) % names.length]
-      const res = await runVariant(name)
+      const res = await runOne(name)
       res.round = r
       runs[name].push(res)
       console.error(

@@ -13,6 +13,7 @@ import { dirname, join } from 'node:path'
 import process from 'node:process'
 import { fileURLToPath } from 'node:url'
 import autocannon from 'autocannon'
+import { median } from '../shared/harness.js'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const quick = process.argv.includes('--quick') || process.env.QUICK === '1'
@@ -49,12 +50,6 @@ function startServer(variant, logFile) {
 
 function load(port, duration) {
   return autocannon({ url: `http://127.0.0.1:${port}/users/42`, connections: C, duration })
-}
-
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b)
-  const m = s.length >> 1
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'bench-http-'))

@@ -15,14 +15,21 @@
 // the rounds, min-max, overhead vs `none` from the medians (µs and %), and Threadline's
 // overhead as a fraction of Langfuse's, with the same ratios per round as the spread.
 
-import { spawn } from 'node:child_process'
-import { existsSync, readFileSync, realpathSync, writeFileSync } from 'node:fs'
+import { existsSync, realpathSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:http'
-import { cpus, loadavg } from 'node:os'
+import { loadavg } from 'node:os'
 import { dirname, join, relative } from 'node:path'
 import process from 'node:process'
 import { fileURLToPath } from 'node:url'
 
+import {
+  fmt,
+  machineInfo,
+  median,
+  pct,
+  runVariant,
+  version as harnessVersion,
+} from '../shared/harness.js'
 import { VARIANTS } from './chain.js'
 
 const here = dirname(fileURLToPath(import.meta.url))
@@ -86,55 +93,18 @@ function startStub() {
   })
 }
 
-function runVariant(name, stub) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(here, 'variant.js'), name], {
-      cwd: here,
-      env: {
-        ...process.env,
-        N: String(N),
-        WARMUP: String(WARMUP),
-        LANGFUSE_BASEURL: stub.url,
-      },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    })
-    let out = ''
-    child.stdout.on('data', (d) => (out += d))
-    child.on('error', reject)
-    child.on('close', (code) => {
-      const last = out.trim().split('\n').pop()
-      if (code !== 0 || !last) return reject(new Error(`variant ${name} failed (exit ${code})`))
-      resolve(JSON.parse(last))
-    })
+function runOne(name, stub) {
+  return runVariant(join(here, 'variant.js'), name, {
+    cwd: here,
+    env: { N: String(N), WARMUP: String(WARMUP), LANGFUSE_BASEURL: stub.url },
   })
 }
 
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b)
-  const m = s.length >> 1
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2
-}
-const fmt = (x, d = 0) =>
-  x.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d })
-const pct = (x) => `${x >= 0 ? '+' : ''}${fmt(x * 100, 1)}%`
 const sgn = (x, d = 1) => `${x >= 0 ? '+' : ''}${fmt(x, d)}`
 
-function version(pkg, from = here) {
-  try {
-    return JSON.parse(readFileSync(join(from, 'node_modules', pkg, 'package.json'), 'utf8')).version
-  } catch {
-    return undefined
-  }
-}
+const version = (pkg, from = here) => harnessVersion(pkg, from)
 
 function machine() {
-  let cpu = cpus()[0]?.model
-  try {
-    const m = /^model name\s*:\s*(.+)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))
-    if (m) cpu = m[1]
-  } catch {
-    // not Linux
-  }
   let lf = join(here, 'node_modules', 'langfuse-langchain')
   try {
     lf = realpathSync(lf) // pnpm: langfuse sits next to it in the virtual store
@@ -142,10 +112,7 @@ function machine() {
     // not installed
   }
   return {
-    nproc: cpus().length,
-    cpu,
-    node: process.version,
-    platform: `${process.platform}-${process.arch}`,
+    ...machineInfo(),
     '@langchain/core': version('@langchain/core'),
     '@threadline/core': version('@threadline/core'),
     '@threadline/langchain': version('@threadline/langchain'),
@@ -172,7 +139,7 @@ async function main() {
         const before = stub.events
         const beforeReq = stub.requests
         stub.ids.clear()
-        const res = await runVariant(name, stub)
+        const res = await runOne(name, stub)
         if (name === 'langfuse') {
           // warm-up and measured handlers both send here; the measured one sends last
           res.stubEvents = stub.events - before
