@@ -25,6 +25,7 @@ import {
   machineInfo,
   median,
   pct,
+  runSettings,
   runVariant,
   version as harnessVersion,
 } from '../shared/harness.js'
@@ -32,19 +33,11 @@ import { VARIANTS } from './variants.js'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const root = join(here, '..', '..')
-const quick = process.argv.includes('--quick') || process.env.QUICK === '1'
-const N = Number(process.env.N ?? (quick ? 5000 : 200_000))
-const R = Number(process.env.R ?? (quick ? 1 : 5))
-const WARMUP = Number(process.env.WARMUP ?? (quick ? 1000 : 20_000))
-const names = process.env.VARIANTS
-  ? process.env.VARIANTS.split(',').map((s) => s.trim())
-  : Object.keys(VARIANTS)
-
-for (const n of names) {
-  if (!VARIANTS[n])
-    die(`unknown variant ${JSON.stringify(n)}; one of: ${Object.keys(VARIANTS).join(', ')}`)
-}
-if (!(N > 0 && R > 0)) die('N and R must be positive')
+const { quick, N, R, WARMUP, names } = runSettings(
+  VARIANTS,
+  { n: [5000, 200_000], warmup: [1000, 20_000] },
+  die,
+)
 if (!existsSync(join(root, 'packages/core/dist/index.js'))) {
   die(
     'packages/core/dist is missing: run `pnpm turbo run build --filter=@threadline/core` (or `pnpm bench:core`)',

@@ -13,6 +13,7 @@ import { Buffer } from 'node:buffer'
 import process from 'node:process'
 import { fileURLToPath } from 'node:url'
 
+import { variantSpec } from '../shared/harness.js'
 import { makePool, MSG, POOL_SIZE, SPAN_ID, TRACE_ID } from './records.js'
 import { VARIANTS } from './variants.js'
 
@@ -27,17 +28,7 @@ const WARMUP = Number(process.env.WARMUP ?? 20_000)
 const PER_TICK = 10
 const MASK = POOL_SIZE - 1
 
-const spec = VARIANTS[name]
-if (!spec) {
-  console.error(
-    `unknown variant ${JSON.stringify(name)}; one of: ${Object.keys(VARIANTS).join(', ')}`,
-  )
-  process.exit(2)
-}
-if (!(Number.isInteger(N) && N > 0 && Number.isInteger(WARMUP) && WARMUP >= 0)) {
-  console.error('N must be a positive integer and WARMUP a non-negative integer')
-  process.exit(2)
-}
+const spec = variantSpec(VARIANTS, name, N, WARMUP)
 
 const pool = makePool()
 const tick = () => new Promise((resolve) => setImmediate(resolve))

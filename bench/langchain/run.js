@@ -27,6 +27,7 @@ import {
   machineInfo,
   median,
   pct,
+  runSettings,
   runVariant,
   version as harnessVersion,
 } from '../shared/harness.js'
@@ -34,19 +35,11 @@ import { VARIANTS } from './chain.js'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const root = join(here, '..', '..')
-const quick = process.argv.includes('--quick') || process.env.QUICK === '1'
-const N = Number(process.env.N ?? (quick ? 200 : 5000))
-const R = Number(process.env.R ?? (quick ? 1 : 5))
-const WARMUP = Number(process.env.WARMUP ?? (quick ? 50 : 500))
-const names = process.env.VARIANTS
-  ? process.env.VARIANTS.split(',').map((s) => s.trim())
-  : Object.keys(VARIANTS)
-
-for (const n of names) {
-  if (!VARIANTS[n])
-    die(`unknown variant ${JSON.stringify(n)}; one of: ${Object.keys(VARIANTS).join(', ')}`)
-}
-if (!(N > 0 && R > 0)) die('N and R must be positive')
+const { quick, N, R, WARMUP, names } = runSettings(
+  VARIANTS,
+  { n: [200, 5000], warmup: [50, 500] },
+  die,
+)
 for (const pkg of ['core', 'langchain']) {
   if (!existsSync(join(root, `packages/${pkg}/dist/index.js`))) {
     die(

@@ -8,6 +8,7 @@ import process from 'node:process'
 
 import { awaitAllCallbacks } from '@langchain/core/callbacks/promises'
 
+import { variantSpec } from '../shared/harness.js'
 import { input, makeChain, VARIANTS } from './chain.js'
 
 // Keep every variant's environment identical whoever launches this: no LangSmith tracing.
@@ -21,17 +22,7 @@ const name = process.argv[2]
 const N = Number(process.env.N ?? 5000)
 const WARMUP = Number(process.env.WARMUP ?? 500)
 
-const spec = VARIANTS[name]
-if (!spec) {
-  console.error(
-    `unknown variant ${JSON.stringify(name)}; one of: ${Object.keys(VARIANTS).join(', ')}`,
-  )
-  process.exit(2)
-}
-if (!(Number.isInteger(N) && N > 0 && Number.isInteger(WARMUP) && WARMUP >= 0)) {
-  console.error('N must be a positive integer and WARMUP a non-negative integer')
-  process.exit(2)
-}
+const spec = variantSpec(VARIANTS, name, N, WARMUP)
 
 /** n calls through a fresh handler instance; returns timings and the handler's sink count. */
 async function once(chain, n) {

@@ -64,3 +64,40 @@ export function machineInfo() {
     platform: `${process.platform}-${process.arch}`,
   }
 }
+
+/**
+ * A runner's settings from the environment: QUICK=1 or --quick picks the quick
+ * defaults; N, R, WARMUP and VARIANTS=a,b override. Exits (via `die`) on an
+ * unknown variant or a non-positive N or R.
+ */
+export function runSettings(variants, { n, warmup }, die) {
+  const quick = process.argv.includes('--quick') || process.env.QUICK === '1'
+  const N = Number(process.env.N ?? (quick ? n[0] : n[1]))
+  const R = Number(process.env.R ?? (quick ? 1 : 5))
+  const WARMUP = Number(process.env.WARMUP ?? (quick ? warmup[0] : warmup[1]))
+  const names = process.env.VARIANTS
+    ? process.env.VARIANTS.split(',').map((s) => s.trim())
+    : Object.keys(variants)
+  for (const name of names) {
+    if (!variants[name])
+      die(`unknown variant ${JSON.stringify(name)}; one of: ${Object.keys(variants).join(', ')}`)
+  }
+  if (!(N > 0 && R > 0)) die('N and R must be positive')
+  return { quick, N, R, WARMUP, names }
+}
+
+/** In a variant process: the spec of variant `name`, or exit 2 on a bad name, N or WARMUP. */
+export function variantSpec(variants, name, N, WARMUP) {
+  const spec = variants[name]
+  if (!spec) {
+    console.error(
+      `unknown variant ${JSON.stringify(name)}; one of: ${Object.keys(variants).join(', ')}`,
+    )
+    process.exit(2)
+  }
+  if (!(Number.isInteger(N) && N > 0 && Number.isInteger(WARMUP) && WARMUP >= 0)) {
+    console.error('N must be a positive integer and WARMUP a non-negative integer')
+    process.exit(2)
+  }
+  return spec
+}
