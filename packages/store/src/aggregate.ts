@@ -1,0 +1,149 @@
+// Errors grouped by fingerprint, and stats grouped by any allow-listed field and time bucket.
+import type { Engine } from './engine.js'
+import { StoreQueryError } from './errors.js'
+import { canonicalFilters, intOption, Params, whereClauses, whereSql } from './filters.js'
+import { parseDuration, show } from './time.js'
+import type { ErrorGroup, ErrorsOptions, GroupByField, StatsOptions, StatsRow } from './types.js'
+
+const iso = (v: unknown): string =>
+  v instanceof Date ? v.toISOString() : new Date(String(v)).toISOString()
+const numOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v))
+
+/** Error key: the fingerprint, or for error logs without one, their category/event/message. */
+const ERROR_KEY = `coalesce(error_fingerprint, 'msg:' || md5(coalesce(category, '') || '/' || coalesce(event, '') || '/' || coalesce(message, '')))`
+
+export async function errorGroups(
+  engine: Engine,
+  options: ErrorsOptions,
+  now: Date,
+): Promise<ErrorGroup[]> {
+  const f = canonicalFilters(options, new Set(['limit'])) as ErrorsOptions
+  const limit = intOption('limit', f.limit, 1, 1000, 50)
+  const params = new Params()
+  const where = [
+    ...whereClauses(f, params, now),
+    '(error_fingerprint IS NOT NULL OR level_value >= 50)',
+  ]
+  const { rows } = await engine.query<Record<string, unknown>>(
+    `SELECT ${ERROR_KEY} AS fingerprint,
+            (array_agg(error_type ORDER BY "timestamp" DESC))[1] AS type,
+            (array_agg(coalesce(error_message, message) ORDER BY "timestamp" DESC))[1] AS message,
+            (array_agg(category ORDER BY "timestamp" DESC))[1] AS category,
+            (array_agg(service ORDER BY "timestamp" DESC))[1] AS service,
+            count(*)::int AS count,
+            min("timestamp") AS first_seen,
+            max("timestamp") AS last_seen,
+            count(DISTINCT user_id)::int AS affected_users,
+            (array_agg(DISTINCT user_id) FILTER (WHERE user_id IS NOT NULL))[1:10] AS users,
+            (array_agg(trace_id ORDER BY "timestamp" DESC) FILTER (WHERE trace_id IS NOT NULL))[1] AS sample_trace_id
+       FROM events ${whereSql(where)}
+      GROUP BY 1
+      ORDER BY count(*) DESC, max("timestamp") DESC
+      LIMIT ${params.add(limit)}`,
+    params.values,
+  )
+  return rows.map((r) => ({
+    fingerprint: String(r.fingerprint),
+    type: (r.type as string | null) ?? null,
+    message: (r.message as string | null) ?? null,
+    category: (r.category as string | null) ?? null,
+    service: (r.service as string | null) ?? null,
+    count: Number(r.count),
+    first_seen: iso(r.first_seen),
+    last_seen: iso(r.last_seen),
+    affected_users: Number(r.affected_users),
+    users: (r.users as string[] | null) ?? [],
+    sample_trace_id: (r.sample_trace_id as string | null) ?? null,
+  }))
+}
+
+const GROUPS: Record<GroupByField, string> = {
+  service: 'service',
+  category: 'category',
+  event: 'event',
+  route: 'http_route',
+  method: 'http_method',
+  status_code: 'http_status_code',
+  model: 'llm_model',
+  provider: 'llm_provider',
+  user: 'user_id',
+  org: 'org_id',
+  level: 'level',
+  kind: 'kind',
+  environment: 'environment',
+}
+
+const MIN_BUCKET_MS = 1000
+const MAX_BUCKET_MS = 31 * 86_400_000
+
+export async function stats(engine: Engine, options: StatsOptions, now: Date): Promise<StatsRow[]> {
+  const f = canonicalFilters(options, new Set(['group_by', 'interval', 'limit'])) as StatsOptions
+  const limit = intOption('limit', f.limit, 1, 10_000, 1000)
+  const groupBy =
+    f.group_by === undefined ? [] : Array.isArray(f.group_by) ? f.group_by : [f.group_by]
+  const names: GroupByField[] = []
+  for (const g of groupBy) {
+    if (typeof g !== 'string' || !Object.hasOwn(GROUPS, g))
+      throw new StoreQueryError(
+        'group_by',
+        `${show(g)} is not groupable (${Object.keys(GROUPS).join(', ')})`,
+      )
+    if (!names.includes(g)) names.push(g)
+  }
+  const params = new Params()
+  const where = whereClauses(f, params, now)
+  const select = names.map((g, i) => `${GROUPS[g]} AS g${i}`)
+  const keys = names.map((_, i) => `g${i}`)
+  let bucketSeconds: number | undefined
+  if (f.interval !== undefined) {
+    const ms = parseDuration(f.interval, 'interval')
+    if (ms < MIN_BUCKET_MS || ms > MAX_BUCKET_MS)
+      throw new StoreQueryError('interval', 'must be between 1s and 31d')
+    bucketSeconds = Math.round(ms / 1000)
+    select.unshift(
+      `date_bin(make_interval(secs => ${params.add(bucketSeconds)}), "timestamp", TIMESTAMPTZ '2000-01-01') AS bucket`,
+    )
+    keys.unshift('bucket')
+  }
+  const sql = `SELECT ${[...select, '1'].join(', ')},
+            count(*)::int AS count,
+            count(*) FILTER (WHERE level_value >= 50 OR status = 'error')::int AS error_count,
+            percentile_cont(0.5) WITHIN GROUP (ORDER BY duration_ms) AS p50,
+            percentile_cont(0.95) WITHIN GROUP (ORDER BY duration_ms) AS p95,
+            percentile_cont(0.99) WITHIN GROUP (ORDER BY duration_ms) AS p99,
+            avg(duration_ms) AS avg,
+            coalesce(sum(llm_input_tokens), 0)::float8 AS input_tokens,
+            coalesce(sum(llm_output_tokens), 0)::float8 AS output_tokens,
+            coalesce(sum(cost_usd), 0)::float8 AS cost_usd
+       FROM events ${whereSql(where)}
+      ${keys.length ? `GROUP BY ${keys.join(', ')}` : ''}
+      ORDER BY ${bucketSeconds ? 'bucket ASC, ' : ''}count(*) DESC
+      LIMIT ${params.add(limit)}`
+  const { rows } = await engine.query<Record<string, unknown>>(sql, params.values)
+  return rows
+    .filter((r) => keys.length > 0 || Number(r.count) > 0)
+    .map((r) => {
+      const group: StatsRow['group'] = {}
+      names.forEach((g, i) => {
+        const v = r[`g${i}`]
+        group[g] = v === null || v === undefined ? null : typeof v === 'number' ? v : String(v)
+      })
+      const count = Number(r.count)
+      const errorCount = Number(r.error_count)
+      const row: StatsRow = {
+        group,
+        count,
+        error_count: errorCount,
+        error_rate: count ? errorCount / count : 0,
+        p50_ms: numOrNull(r.p50),
+        p95_ms: numOrNull(r.p95),
+        p99_ms: numOrNull(r.p99),
+        avg_ms: numOrNull(r.avg),
+        input_tokens: Number(r.input_tokens),
+        output_tokens: Number(r.output_tokens),
+        cost_usd: Number(r.cost_usd),
+      }
+      if (bucketSeconds) row.bucket = iso(r.bucket)
+      return row
+    })
+}

@@ -1,0 +1,8 @@
+export type * from './types.js'
+export { createStore, resolveDatabaseUrl } from './store.js'
+export { storeExporter } from './exporter.js'
+export type { StoreExporter, StoreExporterOptions } from './exporter.js'
+export { StoreQueryError } from './errors.js'
+export { parseDuration, parseTime } from './time.js'
+export { csvCell } from './format.js'
+export { buildTrace } from './trace.js'

@@ -1,0 +1,301 @@
+import type { Level, ThreadlineEvent } from '@threadline/core'
+
+/** Where the events live. */
+export type StoreEngine = 'pglite' | 'postgres'
+
+export interface StoreOptions {
+  /**
+   * PostgreSQL connection string. When set, the store uses PostgreSQL; otherwise
+   * `THREADLINE_DATABASE_URL`, then `DATABASE_URL`, then embedded PGlite.
+   * @default process.env.THREADLINE_DATABASE_URL ?? process.env.DATABASE_URL
+   */
+  databaseUrl?: string
+  /**
+   * PGlite data directory, or `'memory'` for an in-memory database. Ignored on PostgreSQL.
+   * @default '.threadline/data'
+   */
+  dataDir?: string
+  /**
+   * Schema holding the tables. Lower-case letters, digits and `_` only.
+   * @default 'threadline'
+   */
+  schema?: string
+  /** Pool size on PostgreSQL. @default 10 */
+  poolSize?: number
+  /** Apply pending migrations on open. @default true */
+  migrate?: boolean
+  /**
+   * Rows per COPY / INSERT statement. Multi-row INSERTs are also kept under the
+   * 65,535-parameter limit whatever this says.
+   * @default 5000
+   */
+  insertChunkSize?: number
+}
+
+/** Outcome of one `insert` call: every input event is counted exactly once. */
+export interface InsertResult {
+  /** Rows written now. */
+  inserted: number
+  /** Events whose `id` (with its timestamp) was already stored: a retried batch. */
+  duplicates: number
+  /** Events that could not be stored, with why. The rest of the batch is kept. */
+  rejected: RejectedEvent[]
+}
+
+export interface RejectedEvent {
+  /** Position in the input array. */
+  index: number
+  id: string | undefined
+  reason: string
+}
+
+export type SortField =
+  | 'timestamp'
+  | 'level'
+  | 'duration_ms'
+  | 'cost_usd'
+  | 'status_code'
+  | 'service'
+  | 'category'
+  | 'event'
+  | 'total_tokens'
+
+export type SortOrder = 'asc' | 'desc'
+
+/** A time bound: an ISO-8601 string, a Date, epoch milliseconds, or a relative `'24h'` / `'7d'` (before now). */
+export type TimeInput = string | number | Date
+
+export type ScalarValue = string | number | boolean
+
+/**
+ * Filters shared by `query`, `errors`, `stats` and `export`. Every value is bound as a
+ * parameter; every list accepts one value or an array. Unknown keys are an error.
+ */
+export interface EventFilters {
+  org_id?: string
+  /** Seeds' alias: `log_types`. */
+  categories?: string | string[]
+  events?: string | string[]
+  /** Minimum level (`warn` means warn, error and fatal). */
+  level?: Level | 'critical'
+  /** An exact set of levels. Seeds' alias: `severities`. */
+  levels?: string | string[]
+  kinds?: 'log' | 'span' | ('log' | 'span')[]
+  services?: string | string[]
+  environments?: string | string[]
+  /** Inclusive lower bound on `timestamp`. Seeds' alias: `start_date`. */
+  since?: TimeInput
+  /** Exclusive upper bound on `timestamp`. Seeds' alias: `end_date`. */
+  until?: TimeInput
+  user_id?: string | string[]
+  session_id?: string | string[]
+  trace_id?: string | string[]
+  request_id?: string
+  resource_type?: string
+  resource_id?: string
+  action?: string
+  models?: string | string[]
+  providers?: string | string[]
+  routes?: string | string[]
+  methods?: string | string[]
+  span_kinds?: string | string[]
+  status_min?: number
+  status_max?: number
+  fingerprint?: string
+  /** Only events with an error object or level error and above. */
+  errors_only?: boolean
+  /** Full-text search over message and error message (web-search syntax: `"a b" -c or d`). */
+  search?: string
+  /** Equality on top-level attribute keys (keys are literal: `{ 'http.route': '/x' }`). */
+  attributes?: Record<string, ScalarValue>
+  tags?: string | string[]
+}
+
+export interface QueryOptions extends EventFilters {
+  /** @default 100 (max 10000) */
+  limit?: number
+  /** Offset pagination (seeds' API shape). Prefer `cursor` for deep pages. @default 0 */
+  offset?: number
+  /** Opaque cursor from a previous page's `next_cursor`. Stable under concurrent inserts. */
+  cursor?: string
+  /** Seeds' alias: `created_at` = `timestamp`. @default 'timestamp' */
+  sort_by?: SortField | 'created_at'
+  /** @default 'desc' */
+  sort_order?: SortOrder
+  /** Also count every match (costs a second query). @default false */
+  with_total?: boolean
+}
+
+export interface QueryResult {
+  events: ThreadlineEvent[]
+  /** Pass back as `cursor` for the next page; `null` on the last page. */
+  next_cursor: string | null
+  limit: number
+  offset: number
+  /** Only when `with_total` was set. */
+  total?: number
+}
+
+export interface SpanNode {
+  span: ThreadlineEvent
+  /** Start and end in ms since the epoch. */
+  start_ms: number
+  end_ms: number
+  depth: number
+  children: SpanNode[]
+  /** Logs written while this span was active (by `span_id`), in time order. */
+  logs: ThreadlineEvent[]
+  /** The span's parent id names a span not in the store (lost, sampled out, another org). */
+  orphan: boolean
+}
+
+export interface TraceResult {
+  trace_id: string
+  /** Every event of the trace, ordered by timestamp then id. */
+  events: ThreadlineEvent[]
+  /** Root spans (and orphans), children nested, ordered by start. */
+  roots: SpanNode[]
+  /** Logs whose span id names no stored span. */
+  unattached_logs: ThreadlineEvent[]
+  services: string[]
+  start: string
+  end: string
+  /** From the earliest start to the latest end. */
+  duration_ms: number
+  /** Span ids from the root to the leaf whose chain ends last: where the time went. */
+  critical_path: string[]
+  span_count: number
+  /** Events with level error/fatal or span status `error`. */
+  error_count: number
+  input_tokens: number
+  output_tokens: number
+  total_tokens: number
+  /** Summed over events that carry a cost; `undefined` when none does. */
+  cost_usd: number | undefined
+}
+
+export interface ErrorsOptions extends EventFilters {
+  /** Groups returned, most frequent first. @default 50 */
+  limit?: number
+}
+
+export interface ErrorGroup {
+  fingerprint: string
+  type: string | null
+  /** The most recent message of the group. */
+  message: string | null
+  category: string | null
+  service: string | null
+  count: number
+  first_seen: string
+  last_seen: string
+  affected_users: number
+  /** Up to 10 of the affected user ids. */
+  users: string[]
+  /** The trace of the most recent occurrence. */
+  sample_trace_id: string | null
+}
+
+export type GroupByField =
+  | 'service'
+  | 'category'
+  | 'event'
+  | 'route'
+  | 'method'
+  | 'status_code'
+  | 'model'
+  | 'provider'
+  | 'user'
+  | 'org'
+  | 'level'
+  | 'kind'
+  | 'environment'
+
+export interface StatsOptions extends EventFilters {
+  group_by?: GroupByField | GroupByField[]
+  /** Time bucket: `30s`, `5m`, `1h`, `1d` ... (1 s to 31 d). */
+  interval?: string
+  /** Rows returned (largest count first, or by bucket when `interval` is set). @default 1000 */
+  limit?: number
+}
+
+export interface StatsRow {
+  /** Group values by `group_by` name (`null` where the event has none). */
+  group: Record<string, string | number | null>
+  /** Start of the time bucket when `interval` was given. */
+  bucket?: string
+  count: number
+  error_count: number
+  /** `error_count / count`. */
+  error_rate: number
+  p50_ms: number | null
+  p95_ms: number | null
+  p99_ms: number | null
+  avg_ms: number | null
+  input_tokens: number
+  output_tokens: number
+  cost_usd: number
+}
+
+export type ExportFormat = 'csv' | 'jsonl'
+
+export interface ExportOptions extends EventFilters {
+  format?: ExportFormat
+  /** Max rows exported. @default unlimited */
+  limit?: number
+  /** @default 'asc' */
+  sort_order?: SortOrder
+}
+
+/** A duration such as `'14d'`, `'12h'`, `'90m'`, or milliseconds. */
+export type DurationInput = string | number
+
+export interface RetentionOptions {
+  /** Max age per category, e.g. `{ audit: '365d', http: '14d' }`. */
+  categories?: Record<string, DurationInput>
+  /** Max age of every other category. `undefined` keeps them forever. @default undefined */
+  default?: DurationInput
+  /** Reference time (tests). @default new Date() */
+  now?: Date
+  /** Rows per DELETE statement. @default 10000 */
+  chunkSize?: number
+  /** Report what would go (partitions, row count) without removing anything. @default false */
+  dryRun?: boolean
+}
+
+export interface RetentionResult {
+  /** Daily partitions dropped whole (every category in them had expired). */
+  dropped_partitions: string[]
+  /** Rows deleted from partitions that still hold younger categories. */
+  deleted_rows: number
+  /** Set when nothing was removed: the numbers say what would have been. */
+  dry_run?: true
+}
+
+export interface StoreInfo {
+  engine: StoreEngine
+  schema: string
+  /** `dataDir` for PGlite (or `memory`), the URL without its password for PostgreSQL. */
+  location: string
+  migrations: string[]
+}
+
+export interface Store {
+  readonly engine: StoreEngine
+  readonly schema: string
+  insert(events: readonly ThreadlineEvent[]): Promise<InsertResult>
+  query(options?: QueryOptions): Promise<QueryResult>
+  /** `org_id` scopes the lookup; another org's trace returns `undefined`. */
+  trace(traceId: string, scope?: { org_id?: string }): Promise<TraceResult | undefined>
+  errors(options?: ErrorsOptions): Promise<ErrorGroup[]>
+  stats(options?: StatsOptions): Promise<StatsRow[]>
+  /** Streams the export in chunks of text; memory stays bounded whatever the size. */
+  export(options?: ExportOptions): AsyncIterable<string>
+  applyRetention(options: RetentionOptions): Promise<RetentionResult>
+  /** Apply pending migrations (done on open unless `migrate: false`). Returns the ids applied now. */
+  migrate(): Promise<string[]>
+  /** Count of stored events (all orgs). */
+  count(): Promise<number>
+  info(): Promise<StoreInfo>
+  close(): Promise<void>
+}
