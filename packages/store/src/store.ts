@@ -3,6 +3,7 @@ import { ThreadlineConfigError } from '@threadline/core'
 import { errorGroups, stats } from './aggregate.js'
 import { openPglite, openPostgres, type Engine } from './engine.js'
 import { inserter } from './insert.js'
+import { apiKeys } from './keys.js'
 import { appliedMigrations, migrate } from './migrate.js'
 import { partitions } from './partitions.js'
 import { exportEvents, queryEvents } from './query.js'
@@ -68,6 +69,7 @@ export async function createStore(options: StoreOptions = {}): Promise<Store> {
     export: (q = {}) => exportEvents(engine, q, new Date()),
     applyRetention: (r) => applyRetention(engine, parts, r),
     migrate: () => migrate(engine, schema),
+    keys: apiKeys(engine),
     async count() {
       const { rows } = await engine.query<{ n: string | number }>(
         'SELECT count(*) AS n FROM events',

@@ -280,6 +280,36 @@ export interface StoreInfo {
   migrations: string[]
 }
 
+export type ApiKeyScope = 'ingest' | 'read'
+
+export interface ApiKeyInfo {
+  /** Public id (also inside the key: `tl_<id>_<secret>`). */
+  id: string
+  org_id: string
+  name: string | null
+  scopes: ApiKeyScope[]
+  created_at: string
+  revoked_at: string | null
+}
+
+export interface CreatedApiKey {
+  /** The key itself: shown once, never stored (only its SHA-256 is). */
+  key: string
+  info: ApiKeyInfo
+}
+
+/** API keys for the server, each bound to one org. */
+export interface ApiKeys {
+  /** @param scopes @default ['ingest', 'read'] */
+  create(options: { org_id: string; scopes?: ApiKeyScope[]; name?: string }): Promise<CreatedApiKey>
+  /** The key's record when it exists and is not revoked. */
+  verify(key: string): Promise<ApiKeyInfo | undefined>
+  list(filter?: { org_id?: string }): Promise<ApiKeyInfo[]>
+  /** Whether a live key was revoked now. */
+  revoke(id: string): Promise<boolean>
+  activeCount(): Promise<number>
+}
+
 export interface Store {
   readonly engine: StoreEngine
   readonly schema: string
@@ -294,6 +324,7 @@ export interface Store {
   applyRetention(options: RetentionOptions): Promise<RetentionResult>
   /** Apply pending migrations (done on open unless `migrate: false`). Returns the ids applied now. */
   migrate(): Promise<string[]>
+  readonly keys: ApiKeys
   /** Count of stored events (all orgs). */
   count(): Promise<number>
   info(): Promise<StoreInfo>
