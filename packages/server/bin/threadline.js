@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { runCli } from '../dist/cli/index.js'
+import { main } from '../dist/cli.js'
 
 // A closed pipe (`threadline query | head`) ends the command quietly.
 process.stdout.on('error', (err) => {
@@ -7,4 +7,4 @@ process.stdout.on('error', (err) => {
   throw err
 })
 
-process.exitCode = await runCli(process.argv.slice(2))
+process.exitCode = await main(process.argv.slice(2))

@@ -1,0 +1,5 @@
+export type * from './types.js'
+export { createServer } from './server.js'
+export type { ThreadlineServer } from './server.js'
+export { otlpLogsToEvents, otlpTracesToEvents, OtlpFormatError } from './otlp.js'
+export type { OtlpMapResult } from './otlp.js'

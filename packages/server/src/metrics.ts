@@ -1,0 +1,62 @@
+// The server's own Prometheus metrics, in a registry of its own (never the app's global one).
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+
+export interface ServerMetrics {
+  registry: Registry
+  /** Events by ingest source and outcome (`accepted`, `duplicate`, `rejected`). */
+  events: Counter<'source' | 'outcome'>
+  /** Requests refused whole, by reason (`overloaded`, `invalid`, `too_large`, `unauthorized`...). */
+  refused: Counter<'source' | 'reason'>
+  batchSize: Histogram<'source'>
+  writeSeconds: Histogram
+  queryDuration: Histogram<'route'>
+  pending: Gauge
+}
+
+export function createMetrics(pending: () => number): ServerMetrics {
+  const registry = new Registry()
+  collectDefaultMetrics({ register: registry, prefix: 'threadline_server_' })
+  return {
+    registry,
+    events: new Counter({
+      name: 'threadline_ingest_events_total',
+      help: 'Events received, by source and outcome',
+      labelNames: ['source', 'outcome'],
+      registers: [registry],
+    }),
+    refused: new Counter({
+      name: 'threadline_ingest_refused_requests_total',
+      help: 'Ingest requests refused whole, by reason',
+      labelNames: ['source', 'reason'],
+      registers: [registry],
+    }),
+    batchSize: new Histogram({
+      name: 'threadline_ingest_batch_events',
+      help: 'Events per ingest request',
+      labelNames: ['source'],
+      buckets: [1, 10, 50, 100, 500, 1000, 2000, 5000, 10000],
+      registers: [registry],
+    }),
+    writeSeconds: new Histogram({
+      name: 'threadline_store_write_seconds',
+      help: 'Time of one grouped database write',
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: [registry],
+    }),
+    queryDuration: new Histogram({
+      name: 'threadline_query_duration_seconds',
+      help: 'Query API latency by route',
+      labelNames: ['route'],
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers: [registry],
+    }),
+    pending: new Gauge({
+      name: 'threadline_ingest_pending_events',
+      help: 'Events waiting for or being written to the database',
+      registers: [registry],
+      collect() {
+        this.set(pending())
+      },
+    }),
+  }
+}

@@ -1,0 +1,48 @@
+import type { Store, StoreOptions } from '@threadline/store'
+
+export interface ServerOptions {
+  /**
+   * An open store to serve. When absent the server opens one from `databaseUrl` / `dataDir`
+   * (PGlite under `.threadline/data` by default) and closes it on `close()`.
+   */
+  store?: Store
+  /** PostgreSQL URL. @default process.env.THREADLINE_DATABASE_URL ?? process.env.DATABASE_URL */
+  databaseUrl?: string
+  /** PGlite directory (or `'memory'`). @default '.threadline/data' */
+  dataDir?: string
+  /** Other store options (schema, pool size). @default {} */
+  storeOptions?: Omit<StoreOptions, 'databaseUrl' | 'dataDir'>
+  /**
+   * Interface to listen on. Without API keys the server is local-only and refuses anything
+   * but a loopback address.
+   * @default '127.0.0.1'
+   */
+  host?: string
+  /** Port; 0 picks a free one. 4318 is the OTLP/HTTP default, so SDKs find it unconfigured. @default 4318 */
+  port?: number
+  /** Max request body, after gzip is undone. @default 16777216 (16 MiB) */
+  bodyLimit?: number
+  /** Max events in one ingest request. @default 10000 */
+  maxBatchEvents?: number
+  /**
+   * Events waiting for the database before ingest answers 503 with Retry-After (clients
+   * retry; memory stays bounded).
+   * @default 100000
+   */
+  maxQueuedEvents?: number
+  /** Rows per database write; concurrent requests are grouped up to this. @default 5000 */
+  writeBatchSize?: number
+  /** Database writes in flight at once. @default 2 on PostgreSQL, 1 on PGlite */
+  writeConcurrency?: number
+  /** How long a verified API key is trusted before it is checked again. @default 30000 */
+  keyCacheMs?: number
+  /** Where export jobs write their files. @default os.tmpdir()/threadline-exports */
+  exportDir?: string
+  /** Export job files are deleted this long after they finish. @default 3600000 (1 h) */
+  exportTtlMs?: number
+  /**
+   * Force local single-tenant mode (no keys checked) or multi-tenant mode. By default the
+   * server is multi-tenant exactly when the store holds at least one live API key at start.
+   */
+  auth?: 'keys' | 'local'
+}
