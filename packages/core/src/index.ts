@@ -42,6 +42,8 @@ export { consoleExporter, formatPretty, escapeForTerminal } from './exporters/co
 export type { ConsoleExporterOptions } from './exporters/console.js'
 export { fileExporter } from './exporters/file.js'
 export type { FileExporterOptions } from './exporters/file.js'
+export { httpExporter } from './exporters/http.js'
+export type { HttpExporterOptions } from './exporters/http.js'
 export { memoryExporter } from './exporters/memory.js'
 export type { MemoryExporter, MemoryExporterOptions } from './exporters/memory.js'
 export { costOf, createPriceTable, setPrices, DEFAULT_PRICES, PRICES_AS_OF } from './pricing.js'
