@@ -1,21 +1,32 @@
 import { spawnSync } from 'node:child_process'
-import { existsSync } from 'node:fs'
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { expect, it } from 'vitest'
+import { createStore } from '@threadline/store'
+import { afterAll, expect, it } from 'vitest'
 
-// Runs the README's demo end to end against the built apps (the root test
-// command builds first).
+// Runs the README's demo end to end against the built apps (the root test command builds
+// first), then opens the store it left behind and checks what it holds.
 const script = fileURLToPath(new URL('./demo.mjs', import.meta.url))
-const built = ['core-demo', 'express-demo', 'fastify-demo', 'nestjs-demo', 'langchain-demo'].map(
-  (a) => fileURLToPath(new URL(`../apps/${a}/dist/main.js`, import.meta.url)),
-)
+const built = [
+  'apps/core-demo/dist/main.js',
+  'apps/express-demo/dist/main.js',
+  'apps/fastify-demo/dist/main.js',
+  'apps/nestjs-demo/dist/main.js',
+  'apps/langchain-demo/dist/main.js',
+  'packages/server/dist/cli.js',
+].map((f) => fileURLToPath(new URL(`../${f}`, import.meta.url)))
+const dir = mkdtempSync(join(tmpdir(), 'threadline-demo-'))
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
-it('the demo shows one request crossing three services under one trace id', () => {
+it('the demo sends every service to one store and prints what it holds', async () => {
   for (const f of built) expect(existsSync(f), `${f} is missing: run the build first`).toBe(true)
+  const dataDir = join(dir, 'data')
   const r = spawnSync(process.execPath, [script], {
     encoding: 'utf8',
-    timeout: 120_000,
-    env: { ...process.env, THREADLINE_DIAG: 'warn' },
+    timeout: 150_000,
+    env: { ...process.env, THREADLINE_DIAG: 'warn', THREADLINE_DEMO_DATA: dataDir },
   })
   const out = r.stdout + r.stderr
   expect(r.status, out).toBe(0)
@@ -28,8 +39,41 @@ it('the demo shows one request crossing three services under one trace id', () =
     )
   }
   expect(out).toContain('one request, one trace id, three services')
-  expect(out).toMatch(/langchain-demo\s*│ .*generation_complete/)
-  expect(out).toContain(
-    'one RAG query, one trace: HTTP -> chain -> retriever -> LLM, with tokens and cost',
-  )
-}, 150_000)
+  expect(out).toMatch(/threadline\s+│ threadline server listening on http:\/\/127\.0\.0\.1:\d+/)
+  expect(out).toMatch(/events stored: \d+/)
+  expect(out).toContain(`Trace ${traceId}`)
+  expect(out).toMatch(/GET \/orders\/:id\/shipping\s+nestjs-demo/)
+  expect(out).toContain('payment provider unavailable')
+  expect(out).toMatch(/gpt-4o-mini\S*\s+\d+\s+[\d.]+%/)
+  expect(out).toContain('every service, one store')
+
+  // The store the server left behind (the demo stopped it).
+  const store = await createStore({ dataDir })
+  try {
+    const byService = await store.stats({ group_by: 'service' })
+    expect(byService.map((s) => s.group.service).sort()).toEqual([
+      'express-demo',
+      'fastify-demo',
+      'langchain-demo',
+      'nestjs-demo',
+    ])
+    const trace = (await store.trace(traceId!))!
+    expect(trace.services.sort()).toEqual(['express-demo', 'fastify-demo', 'nestjs-demo'])
+    expect(trace.roots).toHaveLength(1)
+    expect(trace.roots[0]!.span.name).toBe('GET /checkout/:id')
+    const errors = await store.errors()
+    expect(errors.map((e) => e.message).join('\n')).toContain('payment provider unavailable')
+    const [llm] = await store.stats({ categories: 'llm', kinds: 'span', group_by: 'model' })
+    expect(llm!.count).toBeGreaterThanOrEqual(3)
+    expect(llm!.input_tokens).toBeGreaterThan(0)
+    expect(llm!.cost_usd).toBeGreaterThan(0)
+    const users = await store.query({
+      user_id: ['u-ada', 'u-grace', 'u-linus'],
+      categories: 'http',
+      limit: 100,
+    })
+    expect(new Set(users.events.map((e) => e.user_id)).size).toBe(3)
+  } finally {
+    await store.close()
+  }
+}, 180_000)

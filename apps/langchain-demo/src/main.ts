@@ -1,13 +1,18 @@
-import { consoleExporter, createLogger, setDefaultLogger } from '@threadline/core'
+import { consoleExporter, createLogger, httpExporter, setDefaultLogger } from '@threadline/core'
 import { start } from './app.js'
 import { BUILT_IN_DOCUMENTS } from './documents.js'
 
 const port = Number(process.env['PORT'] ?? 3004)
+const serverUrl = process.env['THREADLINE_URL']
 const logger = createLogger({
   service: 'langchain-demo',
   environment: 'demo',
   level: 'debug',
-  exporters: [consoleExporter({ format: 'pretty', colors: Boolean(process.stdout.isTTY) })],
+  exporters: [
+    consoleExporter({ format: 'pretty', colors: Boolean(process.stdout.isTTY) }),
+    // THREADLINE_URL: also send every event to a Threadline server (`threadline serve`).
+    ...(serverUrl ? [httpExporter({ url: serverUrl })] : []),
+  ],
 })
 setDefaultLogger(logger)
 

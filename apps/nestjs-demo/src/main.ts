@@ -1,10 +1,15 @@
-import { consoleExporter, createLogger, setDefaultLogger } from '@threadline/core'
+import { consoleExporter, createLogger, httpExporter, setDefaultLogger } from '@threadline/core'
 import { start } from './app.js'
 
+const serverUrl = process.env['THREADLINE_URL']
 const logger = createLogger({
   service: process.env['THREADLINE_SERVICE'] ?? 'nestjs-demo',
   environment: 'demo',
-  exporters: [consoleExporter({ format: 'pretty', colors: Boolean(process.stdout.isTTY) })],
+  exporters: [
+    consoleExporter({ format: 'pretty', colors: Boolean(process.stdout.isTTY) }),
+    // THREADLINE_URL: also send every event to a Threadline server (`threadline serve`).
+    ...(serverUrl ? [httpExporter({ url: serverUrl })] : []),
+  ],
 })
 setDefaultLogger(logger)
 

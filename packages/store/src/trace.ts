@@ -96,6 +96,11 @@ export function buildTrace(traceId: string, events: ThreadlineEvent[]): TraceRes
   }
   roots.sort(byStart)
 
+  // Usage is counted once: from spans when any span carries it (an LLM call's span and the
+  // log written about it often both hold the same numbers), else from the events that do.
+  const usageFromSpans = events.some(
+    (e) => e.kind === 'span' && (e.llm !== undefined || e.cost_usd !== undefined),
+  )
   let start = Infinity
   let end = -Infinity
   let errors = 0
@@ -110,6 +115,7 @@ export function buildTrace(traceId: string, events: ThreadlineEvent[]): TraceRes
     end = Math.max(end, t + (e.kind === 'span' ? (e.duration_ms ?? 0) : 0))
     if (isError(e)) errors++
     services.add(e.service)
+    if (usageFromSpans && e.kind !== 'span') continue
     if (e.llm) {
       inTok += e.llm.input_tokens ?? 0
       outTok += e.llm.output_tokens ?? 0

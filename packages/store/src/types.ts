@@ -167,10 +167,14 @@ export interface TraceResult {
   span_count: number
   /** Events with level error/fatal or span status `error`. */
   error_count: number
+  /**
+   * Token and cost sums. Taken from spans when any span carries usage (so a log repeating
+   * an LLM call's numbers is not counted twice), else from whichever events carry it.
+   */
   input_tokens: number
   output_tokens: number
   total_tokens: number
-  /** Summed over events that carry a cost; `undefined` when none does. */
+  /** Summed cost; `undefined` when no counted event has one. */
   cost_usd: number | undefined
 }
 

@@ -60,6 +60,32 @@ describeEngines('store.trace', (store) => {
     expect(r.cost_usd).toBeUndefined()
   })
 
+  it('counts an LLM call once when a log repeats its span’s usage', async () => {
+    const t = requestTrace()
+    const llmSpan = t.events.find((e) => e.category === 'llm')!
+    const echo = event({
+      trace_id: t.trace_id,
+      span_id: t.root,
+      message: 'generation_complete',
+      llm: llmSpan.llm!,
+      cost_usd: llmSpan.cost_usd!,
+    })
+    await store().insert([...t.events, echo])
+    const r = (await store().trace(t.trace_id))!
+    expect(r.input_tokens).toBe(1200)
+    expect(r.cost_usd).toBeCloseTo(0.00042, 10)
+    // Without spans carrying usage, the logs are what counts.
+    const trace_id = hex(16)
+    await store().insert([
+      event({ trace_id, llm: { input_tokens: 7, output_tokens: 3 }, cost_usd: 0.01 }),
+    ])
+    expect((await store().trace(trace_id))!).toMatchObject({
+      input_tokens: 7,
+      total_tokens: 10,
+      cost_usd: 0.01,
+    })
+  })
+
   it('is scoped by org: another org’s trace is not found', async () => {
     const t = requestTrace({ org: 'initech' })
     await store().insert(t.events)
