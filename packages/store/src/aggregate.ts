@@ -57,6 +57,7 @@ export async function errorGroups(
   }))
 }
 
+/** `group_by` names and their columns. */
 const GROUPS: Record<GroupByField, string> = {
   service: 'service',
   category: 'category',
@@ -72,6 +73,9 @@ const GROUPS: Record<GroupByField, string> = {
   kind: 'kind',
   environment: 'environment',
 }
+
+/** Every name `stats` can group by. */
+export const GROUP_BY_FIELDS = Object.keys(GROUPS) as readonly GroupByField[]
 
 const MIN_BUCKET_MS = 1000
 const MAX_BUCKET_MS = 31 * 86_400_000

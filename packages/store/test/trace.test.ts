@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest'
-import { StoreQueryError } from '../src/index.js'
+import { GROUP_BY_FIELDS, StoreQueryError } from '../src/index.js'
 import { describeEngines } from './engines.js'
 import { event, hex, requestTrace } from './fixtures.js'
 
@@ -156,21 +156,7 @@ describeEngines('store.errors and store.stats', (store) => {
     expect(rows.length).toBeGreaterThanOrEqual(1)
     expect(rows.reduce((n, r) => n + r.count, 0)).toBe(20)
     for (const r of rows) expect(Date.parse(r.bucket!) % 60_000).toBe(0)
-    for (const g of [
-      'service',
-      'category',
-      'event',
-      'route',
-      'method',
-      'status_code',
-      'model',
-      'provider',
-      'user',
-      'org',
-      'level',
-      'kind',
-      'environment',
-    ] as const) {
+    for (const g of GROUP_BY_FIELDS) {
       const rs = await store().stats({ org_id: org, group_by: g })
       expect(
         rs.reduce((n, r) => n + r.count, 0),

@@ -3,6 +3,7 @@ import type { Level } from '@threadline/core'
 import type { EventFilters, ScalarValue, TimeInput } from '../types.js'
 import { usageError } from './command.js'
 import type { OptionSpec, OptionValues } from './command.js'
+import { parseDuration as durationMs } from '../time.js'
 
 /** The filter flags shared by `query`, `errors`, `stats` and `export`. */
 export const FILTER_OPTIONS: Record<string, OptionSpec> = {
@@ -53,14 +54,6 @@ export const FILTER_OPTIONS: Record<string, OptionSpec> = {
 
 const LEVEL_NAMES: readonly string[] = [...LEVELS, 'critical']
 const RELATIVE = /^(\d+(?:\.\d+)?)(ms|s|m|h|d|w)$/
-const UNIT_MS: Record<string, number> = {
-  ms: 1,
-  s: 1000,
-  m: 60_000,
-  h: 3_600_000,
-  d: 86_400_000,
-  w: 604_800_000,
-}
 
 /** Every value of a repeatable flag, comma-separated lists split, blanks dropped. */
 export function listValue(values: OptionValues, name: string): string[] {
@@ -131,7 +124,7 @@ export function parseTime(value: string, flag: string, now?: Date): TimeInput {
   const rel = RELATIVE.exec(v)
   if (rel) {
     if (!now) return v
-    return new Date(now.getTime() - Number(rel[1]) * UNIT_MS[rel[2]!]!).toISOString()
+    return new Date(now.getTime() - durationMs(v, flag)).toISOString()
   }
   if (/^\d{10,}$/.test(v)) return Number(v)
   if (/^\d{4}-\d{2}-\d{2}/.test(v) && !Number.isNaN(Date.parse(v))) return v

@@ -1,3 +1,4 @@
+import { GROUP_BY_FIELDS } from '../../aggregate.js'
 import type { GroupByField, StatsOptions, StatsRow } from '../../types.js'
 import { usageError } from '../command.js'
 import type { CommandSpec } from '../command.js'
@@ -21,21 +22,7 @@ import {
 import type { TableColumn } from '../format.js'
 import { writeJsonLines, writeOut } from '../output.js'
 
-const GROUP_FIELDS: readonly GroupByField[] = [
-  'service',
-  'category',
-  'event',
-  'route',
-  'method',
-  'status_code',
-  'model',
-  'provider',
-  'user',
-  'org',
-  'level',
-  'kind',
-  'environment',
-]
+const GROUP_FIELDS = GROUP_BY_FIELDS
 
 /** `30s`, `5m`, `1h`, `1d`: checked here so a typo names the flag. */
 const INTERVAL = /^\d+(s|m|h|d)$/
