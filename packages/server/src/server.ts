@@ -4,7 +4,7 @@ import { Readable } from 'node:stream'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createGunzip } from 'node:zlib'
-import { ThreadlineConfigError, type ThreadlineEvent } from '@threadline/core'
+import { diag, ThreadlineConfigError, type ThreadlineEvent } from '@threadline/core'
 import {
   createStore,
   StoreQueryError,
@@ -422,7 +422,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Threadl
     return metrics.registry.metrics()
   })
 
-  app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, _request, reply) => {
+  app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, request, reply) => {
     if (error instanceof HttpError) {
       if (typeof error.extra.retryAfter === 'number')
         reply.header('retry-after', String(error.extra.retryAfter))
@@ -438,6 +438,8 @@ export async function createServer(options: ServerOptions = {}): Promise<Threadl
     const status =
       error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500
     if (status === 500) {
+      // Rate-limited on stderr (THREADLINE_DIAG); the client gets no internals.
+      diag.error(`server: ${request.method} ${request.url} failed`, error)
       return reply
         .code(500)
         .send({ error: 'internal', message: 'the request failed; see the server log' })

@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { diag } from '@threadline/core'
 import { createStore, type Store } from '@threadline/store'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createServer } from '../src/index.js'
@@ -30,12 +31,40 @@ describe('server lifecycle', () => {
         .then(async (r) => (r.ok ? ((await r.json()) as { accepted: number }).accepted : 0))
         .catch(() => 0),
     )
-    await new Promise((r) => setTimeout(r, 30))
+    // Close while writes are in flight (not before any request has arrived).
+    for (let i = 0; i < 500; i++) {
+      const health = (await server.app.inject({ url: '/healthz' })).json()
+      if (health.pending_events > 0) break
+      await new Promise((r) => setTimeout(r, 2))
+    }
     await server.close()
     const accepted = (await Promise.all(sends)).reduce((a, b) => a + b, 0)
     expect(accepted).toBeGreaterThan(0)
     const stored = (await store.query({ tags: tag, with_total: true, limit: 1 })).total
     expect(stored).toBe(accepted)
+  })
+
+  it('answers a database failure with a 500 that hides internals, and reports it', async () => {
+    const broken: Store = {
+      ...store,
+      query: () => Promise.reject(new Error('connection terminated unexpectedly')),
+    }
+    const server = await createServer({ store: broken, port: 0 })
+    const seen: string[] = []
+    const stop = diag.subscribe((level, message, detail) => {
+      if (level === 'error') seen.push(`${message}: ${(detail as Error).message}`)
+    })
+    try {
+      const r = await server.app.inject({ method: 'POST', url: '/api/logs/query', payload: {} })
+      expect(r.statusCode).toBe(500)
+      expect(r.body).not.toContain('connection terminated')
+      expect(seen).toEqual([
+        'server: POST /api/logs/query failed: connection terminated unexpectedly',
+      ])
+    } finally {
+      stop()
+      await server.close()
+    }
   })
 
   it('answers 503 with Retry-After when the write queue is full, and stores the rest', async () => {

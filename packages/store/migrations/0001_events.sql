@@ -2,7 +2,7 @@
 -- drops whole partitions. Partitions are created by the store on first write of a day.
 -- Typed columns mirror the wire schema's top-level fields (snake_case, same names where
 -- they are top-level; nested `http.*`, `llm.*` and `error.*` flattened with a prefix);
--- `body` keeps the whole event as written.
+-- `body` keeps the whole event as written; `attributes` and `search` are derived from it.
 CREATE TABLE events (
   id text NOT NULL,
   "timestamp" timestamptz NOT NULL,
@@ -43,8 +43,8 @@ CREATE TABLE events (
   error_message text,
   error_fingerprint text,
   tags text[],
-  attributes jsonb,
   body jsonb NOT NULL,
+  attributes jsonb GENERATED ALWAYS AS (body -> 'attributes') STORED,
   received_at timestamptz NOT NULL DEFAULT now(),
   search tsvector GENERATED ALWAYS AS (
     to_tsvector('english'::regconfig, coalesce(message, '') || ' ' || coalesce(error_message, ''))

@@ -2,7 +2,10 @@
 // the COPY text encoding of those values.
 import { LEVEL_VALUES, toLevel, type ThreadlineEvent } from '@threadline/core'
 
-/** Written columns, in COPY / INSERT order. `search` and `received_at` are filled by PostgreSQL. */
+/**
+ * Written columns, in COPY / INSERT order. `attributes` and `search` are generated from
+ * `body` and `message`, and `received_at` defaults, in PostgreSQL.
+ */
 export const COPY_COLUMNS = [
   'id',
   'timestamp',
@@ -43,7 +46,6 @@ export const COPY_COLUMNS = [
   'error_message',
   'error_fingerprint',
   'tags',
-  'attributes',
   'body',
 ] as const
 
@@ -87,8 +89,9 @@ function key(event: Record<string, unknown>, field: string): string | null {
   return cleanText(v)
 }
 
-const MIN_TIME = Date.UTC(1970, 0, 1)
-const MAX_TIME = Date.UTC(9999, 11, 31)
+/** Timestamps outside these bounds are refused (partitions are named by 4-digit year). */
+export const MIN_TIME = Date.UTC(1970, 0, 1)
+export const MAX_TIME = Date.UTC(9999, 11, 31)
 
 /** The row for one event, or a `RowError` saying why it cannot be stored. */
 export function toRow(event: ThreadlineEvent): Row {
@@ -149,7 +152,6 @@ export function toRow(event: ThreadlineEvent): Row {
     text(error.message),
     typeof error.fingerprint === 'string' ? key(error, 'fingerprint') : null,
     tags,
-    isObject(e.attributes) ? toJson(e.attributes) : null,
     toJson(e),
   ]
 }
@@ -157,14 +159,10 @@ export function toRow(event: ThreadlineEvent): Row {
 // ------------------------------------------------------------ COPY text format
 
 const NEEDS_COPY_ESCAPE = /[\\\n\r\t]/
+const COPY_ESCAPES = /[\\\n\r\t]/g
+const ESCAPED: Record<string, string> = { '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t' }
 const copyEscape = (s: string): string =>
-  NEEDS_COPY_ESCAPE.test(s)
-    ? s
-        .replaceAll('\\', '\\\\')
-        .replaceAll('\n', '\\n')
-        .replaceAll('\r', '\\r')
-        .replaceAll('\t', '\\t')
-    : s
+  NEEDS_COPY_ESCAPE.test(s) ? s.replace(COPY_ESCAPES, (c) => ESCAPED[c]!) : s
 
 /** An array literal `{"a","b"}` (then COPY-escaped like any text). */
 export const arrayLiteral = (items: readonly string[]): string =>

@@ -2,7 +2,16 @@
 // INSERT ... ON CONFLICT DO NOTHING; a row the database refuses is isolated by bisection
 // so its neighbours are still stored.
 import type { ThreadlineEvent } from '@threadline/core'
-import { COPY_COLUMNS, copyLine, RowError, rowDay, toRow, type Row } from './copy.js'
+import {
+  COPY_COLUMNS,
+  copyLine,
+  MAX_TIME,
+  MIN_TIME,
+  RowError,
+  rowDay,
+  toRow,
+  type Row,
+} from './copy.js'
 import type { Engine } from './engine.js'
 import type { Partitions } from './partitions.js'
 import type { InsertResult, RejectedEvent } from './types.js'
@@ -15,7 +24,6 @@ const COPY_SQL = `COPY events (${COLUMN_LIST}) FROM STDIN`
 const CASTS: Partial<Record<(typeof COPY_COLUMNS)[number], string>> = {
   timestamp: 'timestamptz',
   tags: 'text[]',
-  attributes: 'jsonb',
   body: 'jsonb',
 }
 
@@ -35,6 +43,20 @@ const errorCode = (error: unknown): string =>
 const isRowError = (error: unknown): boolean => /^(22|23|54)/.test(errorCode(error))
 const isMissingPartition = (error: unknown): boolean =>
   errorCode(error) === '23514' && /no partition/i.test(String((error as Error).message))
+
+/** Rows per piece handed to COPY: small enough to stay in the young generation. */
+const SLICE_ROWS = 256
+
+/** UTC days of the events that have a usable timestamp (the others are refused later). */
+function daysOf(events: readonly ThreadlineEvent[], start: number, end: number): Set<string> {
+  const days = new Set<string>()
+  for (let i = start; i < end; i++) {
+    const ts = (events[i] as { timestamp?: unknown } | null)?.timestamp
+    const ms = typeof ts === 'string' ? Date.parse(ts) : NaN
+    if (ms >= MIN_TIME && ms <= MAX_TIME) days.add(new Date(ms).toISOString().slice(0, 10))
+  }
+  return days
+}
 
 export interface Inserter {
   insert(events: readonly ThreadlineEvent[]): Promise<InsertResult>
@@ -95,20 +117,53 @@ export function inserter(engine: Engine, parts: Partitions, chunkSize: number): 
     }
   }
 
-  async function writeChunk(rows: Pending[], rejected: RejectedEvent[]): Promise<number> {
-    await parts.ensure(rows.map((p) => rowDay(p.row)))
-    let text = ''
-    for (const p of rows) text += copyLine(p.row)
+  /**
+   * Write events[start, end): rows are built and COPY-encoded slice by slice while the
+   * COPY runs. On a failure the remaining rows are built anyway, then the chunk goes the
+   * slow way (INSERT ... ON CONFLICT, bisecting around rows the database refuses).
+   */
+  async function writeChunk(
+    events: readonly ThreadlineEvent[],
+    start: number,
+    end: number,
+    rejected: RejectedEvent[],
+  ): Promise<number> {
+    const pending: Pending[] = []
+    let next = start
+    const convert = (index: number): string => {
+      const event = events[index]
+      try {
+        const row = toRow(event!)
+        pending.push({ index, row })
+        return copyLine(row)
+      } catch (error) {
+        const id = (event as { id?: unknown } | null)?.id
+        const reason =
+          error instanceof RowError ? error.message : `unreadable event: ${String(error)}`
+        rejected.push({ index, id: typeof id === 'string' ? id : undefined, reason })
+        return ''
+      }
+    }
+    function* slices(): Generator<string> {
+      while (next < end) {
+        let text = ''
+        for (const stop = Math.min(end, next + SLICE_ROWS); next < stop; next++)
+          text += convert(next)
+        if (text) yield text
+      }
+    }
+    await parts.ensure(daysOf(events, start, end))
     try {
-      return await engine.copyFrom(COPY_SQL, text)
+      return await engine.copyFrom(COPY_SQL, slices())
     } catch (error) {
+      while (next < end) convert(next++)
       if (isMissingPartition(error)) {
         // Dropped by retention in another process since we cached it.
         parts.reset()
-        await parts.ensure(rows.map((p) => rowDay(p.row)))
-        return isolate(rows, rejected)
+        await parts.ensure(pending.map((p) => rowDay(p.row)))
+        return isolate(pending, rejected)
       }
-      if (errorCode(error) === '23505' || isRowError(error)) return isolate(rows, rejected)
+      if (errorCode(error) === '23505' || isRowError(error)) return isolate(pending, rejected)
       throw error
     }
   }
@@ -116,33 +171,13 @@ export function inserter(engine: Engine, parts: Partitions, chunkSize: number): 
   return {
     async insert(events) {
       const rejected: RejectedEvent[] = []
-      const pending: Pending[] = []
-      events.forEach((event, index) => {
-        try {
-          pending.push({ index, row: toRow(event) })
-        } catch (error) {
-          const id = (event as { id?: unknown } | null)?.id
-          const reason =
-            error instanceof RowError ? error.message : `unreadable event: ${String(error)}`
-          rejected.push({ index, id: typeof id === 'string' ? id : undefined, reason })
-        }
-      })
       let inserted = 0
-      for (let i = 0; i < pending.length; i += chunkSize) {
-        inserted += await writeChunk(pending.slice(i, i + chunkSize), rejected)
+      for (let i = 0; i < events.length; i += chunkSize) {
+        inserted += await writeChunk(events, i, Math.min(events.length, i + chunkSize), rejected)
       }
       rejected.sort((a, b) => a.index - b.index)
       await maybeAnalyze(inserted)
-      return {
-        inserted,
-        duplicates:
-          pending.length - inserted - countDbRejects(rejected, events.length - pending.length),
-        rejected,
-      }
+      return { inserted, duplicates: events.length - inserted - rejected.length, rejected }
     },
   }
 }
-
-/** Rejections made by the database (the others were counted before any SQL). */
-const countDbRejects = (rejected: readonly RejectedEvent[], validationRejects: number): number =>
-  rejected.length - validationRejects

@@ -97,7 +97,7 @@ describeEngines('store.insert', (store) => {
 
   it('chunks a large retried batch under the parameter limit', async () => {
     const trace_id = hex(16)
-    // 41 columns: 1,598 rows per INSERT; 4,000 rows needs three statements on the fallback path.
+    // 40 columns: 1,638 rows per INSERT; 4,000 rows needs three statements on the fallback path.
     const batch = Array.from({ length: 4000 }, () => event({ trace_id }))
     expect((await store().insert(batch.slice(0, 2000))).inserted).toBe(2000)
     expect(await store().insert(batch)).toEqual({ inserted: 2000, duplicates: 2000, rejected: [] })
