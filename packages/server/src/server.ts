@@ -99,6 +99,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Threadl
     )
   }
 
+  const metrics = createMetrics(() => writer.pending)
   const writer = createWriter(
     store,
     {
@@ -108,7 +109,6 @@ export async function createServer(options: ServerOptions = {}): Promise<Threadl
     },
     (_rows, seconds) => metrics.writeSeconds.observe(seconds),
   )
-  const metrics = createMetrics(() => writer.pending)
   const jobs = createJobs(exportDir, exportTtlMs)
   const keyCache = new Map<string, { info: ApiKeyInfo | undefined; until: number }>()
 
