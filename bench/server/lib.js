@@ -3,12 +3,8 @@
 import { execFileSync } from 'node:child_process'
 import { readdirSync, readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
-import process from 'node:process'
 
-export const PG_URL =
-  process.env.THREADLINE_BENCH_PG_URL ??
-  process.env.THREADLINE_TEST_PG_URL ??
-  'postgres://postgres@127.0.0.1:5432/test'
+export { BENCH_PG_URL as PG_URL } from '../shared/harness.js'
 
 /** The built packages, by path: works with or without this package's own node_modules. */
 export const SERVER_DIST = new URL('../../packages/server/dist/index.js', import.meta.url)

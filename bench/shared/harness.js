@@ -101,3 +101,12 @@ export function variantSpec(variants, name, N, WARMUP) {
   }
   return spec
 }
+
+/**
+ * PostgreSQL for the benches: THREADLINE_BENCH_PG_URL, else THREADLINE_TEST_PG_URL (what CI
+ * sets), else the local server.
+ */
+export const BENCH_PG_URL =
+  process.env.THREADLINE_BENCH_PG_URL ??
+  process.env.THREADLINE_TEST_PG_URL ??
+  'postgres://postgres@127.0.0.1:5432/test'

@@ -32,7 +32,7 @@ import process from 'node:process'
 import { fileURLToPath } from 'node:url'
 
 import pg from 'pg'
-import { fmt, machineInfo, median, runVariant, version } from '../shared/harness.js'
+import { BENCH_PG_URL, fmt, machineInfo, median, runVariant, version } from '../shared/harness.js'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const root = join(here, '..', '..')
@@ -47,10 +47,7 @@ const N_QUERY_PGLITE = Number(env.N_QUERY_PGLITE ?? (quick ? 5000 : 100_000))
 const Q = Number(env.Q ?? (quick ? 5 : 20))
 const WARM = Number(env.WARM ?? 3)
 const SEED = Number(env.SEED ?? 42)
-const PG_URL =
-  env.THREADLINE_BENCH_PG_URL ??
-  env.THREADLINE_TEST_PG_URL ??
-  'postgres://postgres@127.0.0.1:5432/test'
+const PG_URL = BENCH_PG_URL
 const INGEST = ['pg-copy-raw', 'store-postgres', 'store-pglite']
 const RAW = 'pg-copy-raw'
 const RATIO_TARGET = 0.9
