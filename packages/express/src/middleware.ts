@@ -45,7 +45,8 @@ export function threadline(options: ThreadlineExpressOptions = {}): RequestHandl
         resolved,
       )
       tracked[SCOPE] = scope
-      for (const [k, v] of Object.entries(scope.responseHeaders)) res.setHeader(k, v)
+      const echo = scope.responseHeaders
+      for (const k in echo) res.setHeader(k, echo[k]!)
       if (!scope.skipped) track(req, res, scope, resolved.bodyMax > 0)
       scope.bindEmitter(req)
     } catch (err) {

@@ -67,12 +67,17 @@ function toCoreOptions(
   return out
 }
 
+// The request's record lives on the raw request under a private symbol rather than in a
+// WeakMap: a WeakMap keyed by short-lived objects makes every young-generation GC walk
+// its ephemeron table, which cost more than the rest of the plugin under load.
+const kPending = Symbol('threadline.fastify.pending')
+type Slotted = IncomingMessage & { [kPending]?: Pending }
+
 function createState(opts: ResolvedHttpOptions<Pending, FastifyReply>): State {
-  const live = new WeakMap<IncomingMessage, Pending>()
   return {
-    get: (raw) => live.get(raw),
+    get: (raw) => (raw as Slotted)[kPending],
     start(raw) {
-      let p = live.get(raw)
+      let p = (raw as Slotted)[kPending]
       if (p) return p
       p = { raw, request: undefined, bound: false } as Pending
       p.scope = startHttpServerSpan(
@@ -85,7 +90,7 @@ function createState(opts: ResolvedHttpOptions<Pending, FastifyReply>): State {
         },
         opts,
       )
-      live.set(raw, p)
+      ;(raw as Slotted)[kPending] = p
       return p
     },
   }
