@@ -22,9 +22,11 @@ const D = Number(process.env.D ?? (quick ? 1 : 5))
 const C = Number(process.env.C ?? 10)
 const ALL = [
   'express-bare',
+  'express-floor',
   'express-pino-http',
   'express-threadline',
   'fastify-bare',
+  'fastify-floor',
   'fastify-logger',
   'fastify-threadline',
 ]
@@ -78,7 +80,7 @@ try {
         child.kill('SIGTERM')
         await new Promise((r2) => child.once('exit', r2))
       }
-      if (v.includes('threadline') || v.includes('pino') || v.includes('logger')) {
+      if (!v.endsWith('-bare')) {
         const lines = readFileSync(logFile, 'utf8').split('\n').filter(Boolean)
         if (lines.length === 0) throw new Error(`${v}: nothing was logged`)
         if (

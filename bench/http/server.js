@@ -27,6 +27,33 @@ async function pinoDestination() {
   return { pino, dest: pino.destination({ dest: file, sync: false }) }
 }
 
+// The floor: the least any per-request logger with context propagation does. An
+// AsyncLocalStorage scope per request and one JSON line at the end, written to the same
+// destination as pino. No ids, no redaction, no metrics. A logger cannot keep more of
+// bare's throughput than this, so it bounds what a target can ask for on this machine.
+async function floorLogger() {
+  const { AsyncLocalStorage } = await import('node:async_hooks')
+  const { dest } = await pinoDestination()
+  const als = new AsyncLocalStorage()
+  let n = 0
+  return {
+    enter: (fn) => als.run({ n: ++n }, fn),
+    line(method, route, path, status, start) {
+      dest.write(
+        JSON.stringify({
+          time: Date.now(),
+          scope: als.getStore()?.n,
+          method,
+          route,
+          path,
+          status,
+          duration_ms: performance.now() - start,
+        }) + '\n',
+      )
+    },
+  }
+}
+
 async function expressApp() {
   const { default: express } = await import('express')
   const app = express()
@@ -37,6 +64,17 @@ async function expressApp() {
   } else if (variant === 'express-threadline') {
     const { threadline } = await import('@threadline/express')
     app.use(threadline(await threadlineLogger()))
+  } else if (variant === 'express-floor') {
+    const floor = await floorLogger()
+    app.use((req, res, next) => {
+      const start = performance.now()
+      floor.enter(() => {
+        res.once('finish', () =>
+          floor.line(req.method, req.route?.path, req.originalUrl, res.statusCode, start),
+        )
+        next()
+      })
+    })
   } else if (variant !== 'express-bare') throw new Error(`unknown variant ${variant}`)
   app.get('/users/:id', (req, res) => {
     res.json(body(req.params.id))
@@ -58,6 +96,18 @@ async function fastifyApp() {
     app = Fastify({ logger: false })
     const { threadlinePlugin } = await import('@threadline/fastify')
     await app.register(threadlinePlugin, await threadlineLogger())
+  } else if (variant === 'fastify-floor') {
+    app = Fastify({ logger: false })
+    const floor = await floorLogger()
+    const start = Symbol('start')
+    app.addHook('onRequest', (req, _reply, next) => {
+      req[start] = performance.now()
+      floor.enter(next)
+    })
+    app.addHook('onResponse', (req, reply, next) => {
+      floor.line(req.method, req.routeOptions.url, req.url, reply.statusCode, req[start])
+      next()
+    })
   } else if (variant === 'fastify-bare') app = Fastify({ logger: false })
   else throw new Error(`unknown variant ${variant}`)
   app.get('/users/:id', async (req) => body(req.params.id))
