@@ -123,6 +123,31 @@ describe('pipeline', () => {
     invariantHolds(s)
   })
 
+  it('counts partial results: refused events as "rejected", parts sent before a failure as delivered', async () => {
+    const results: ReturnType<Exporter['export']>[] = [
+      { ok: true, rejected: 2 },
+      { ok: false, error: new Error('down'), reason: 'retry_exhausted', delivered: 3, rejected: 1 },
+      { ok: true, rejected: 99 }, // more than the batch: capped at the batch
+      { ok: true, rejected: Number.NaN }, // nonsense: nothing refused
+      { ok: false, error: new Error('x'), delivered: -4 }, // nonsense: nothing delivered
+    ]
+    const ex = recordingExporter((_b, call) => results[call] ?? { ok: true })
+    const log = createLogger({
+      exporters: [ex],
+      hookProcess: false,
+      batch: { maxBatchSize: 5, flushIntervalMs: 1 },
+    })
+    for (let i = 0; i < 25; i++) log.info('x')
+    await log.flush()
+    const s = log.stats()
+    expect(ex.batches).toEqual([5, 5, 5, 5, 5])
+    // batch 1: 3 delivered, 2 rejected; batch 2: 2 delivered, 1 rejected, 2 retry_exhausted;
+    // batch 3: 5 rejected; batch 4: 5 delivered; batch 5: 5 exporter_error
+    expect(s.exporters[0]!.delivered).toBe(10)
+    expect(s.exporters[0]!.dropped).toEqual({ rejected: 8, retry_exhausted: 2, exporter_error: 5 })
+    invariantHolds(s)
+  })
+
   it('times out an export that never settles and moves on', async () => {
     const ex = recordingExporter((_b, call) => (call === 0 ? new Promise(() => {}) : { ok: true }))
     const log = createLogger({

@@ -86,6 +86,11 @@ function shrink(event: ThreadlineEvent, maxBytes: number, size: number): Threadl
   return out
 }
 
+/** An exporter's partial count, as a whole number within 0..max (anything else counts as 0). */
+function countIn(n: unknown, max: number): number {
+  return typeof n === 'number' && Number.isFinite(n) && n > 0 ? Math.min(Math.floor(n), max) : 0
+}
+
 class Processor {
   private queue: ExportRecord[] = []
   private head = 0
@@ -192,14 +197,20 @@ class Processor {
         diag.error(
           `exporter "${this.exporter.name}": export timed out after ${this.opts.exportTimeoutMs} ms`,
         )
-      } else if (result && result.ok) this.delivered += batch.length
-      else {
-        this.drop(
-          result && 'reason' in result && typeof result.reason === 'string'
-            ? result.reason
-            : 'exporter_error',
-          batch.length,
-        )
+      } else if (result && result.ok) {
+        const rejected = countIn(result.rejected, batch.length)
+        this.delivered += batch.length - rejected
+        if (rejected > 0) this.drop('rejected', rejected)
+      } else {
+        const delivered = result ? countIn(result.delivered, batch.length) : 0
+        const rejected = result ? countIn(result.rejected, delivered) : 0
+        this.delivered += delivered - rejected
+        if (rejected > 0) this.drop('rejected', rejected)
+        if (batch.length > delivered)
+          this.drop(
+            result && typeof result.reason === 'string' ? result.reason : 'exporter_error',
+            batch.length - delivered,
+          )
         diag.error(
           `exporter "${this.exporter.name}": export failed`,
           result && !result.ok ? result.error : undefined,

@@ -133,12 +133,26 @@ export interface ExportRecord {
 }
 
 export type ExportResult =
-  | { ok: true }
+  | {
+      ok: true
+      /**
+       * Events of the batch the destination refused as invalid (a partial success): counted
+       * as dropped with reason `rejected`, the rest of the batch as delivered. @default 0
+       */
+      rejected?: number
+    }
   | {
       ok: false
       error: unknown
       retryable?: boolean
       /** Drop reason counted for the batch. @default "exporter_error" */ reason?: string
+      /**
+       * Events of the batch that did reach the destination before the failure (a batch sent
+       * in parts): counted as delivered, not dropped. @default 0
+       */
+      delivered?: number
+      /** Events of the delivered part the destination refused as invalid (reason `rejected`). @default 0 */
+      rejected?: number
     }
 
 /**
@@ -179,6 +193,7 @@ export type DropReason =
   | 'shutdown'
   | 'retry_exhausted'
   | 'invalid'
+  | 'rejected'
   | (string & {})
 
 export interface ExporterStats {

@@ -48,3 +48,22 @@ it('emitted = stored + dropped when the server restarts within the queue’s cap
     await second.close()
   }
 }, 60_000)
+
+it('events the server refuses inside a 2xx reach the exporter as a partial count', async () => {
+  const server = await createServer({ store, port: 0 })
+  const url = await server.listen()
+  const exporter = httpExporter({ url })
+  try {
+    const base = { kind: 'log', level: 'info', message: 'partial', service: 'partial-test' }
+    const good = { ...base, id: 'partial-good', timestamp: new Date().toISOString() }
+    const bad = { ...base, id: 'partial-bad', timestamp: 'yesterday' }
+    const batch = [good, bad].map((e) => ({ event: e as never, json: JSON.stringify(e) }))
+    // the pipeline counts `rejected` as dropped and the rest as delivered
+    expect(await exporter.export(batch)).toEqual({ ok: true, rejected: 1 })
+    const stored = await store.query({ services: 'partial-test' })
+    expect(stored.events.map((e) => e.id)).toEqual(['partial-good'])
+  } finally {
+    await exporter.shutdown?.()
+    await server.close()
+  }
+}, 60_000)

@@ -19,8 +19,8 @@ export interface StoreExporter extends Exporter {
 
 /**
  * An exporter that inserts each batch into `store`. Invalid events are isolated by the
- * store, counted in `counts.rejected` and reported to diagnostics; the rest of the batch is
- * kept. A database that stays unreachable drops the batch as `exporter_error`.
+ * store, counted in `counts.rejected` and in the logger's stats (dropped, `rejected`) and
+ * reported to diagnostics; the rest of the batch is kept. A database that stays unreachable drops the batch as `exporter_error`.
  */
 export function storeExporter(store: Store, options: StoreExporterOptions = {}): StoreExporter {
   const { attempts = 3, retryDelayMs = 200 } = options
@@ -46,7 +46,8 @@ export function storeExporter(store: Store, options: StoreExporterOptions = {}):
               count: r.rejected.length,
               first: r.rejected[0]!.reason,
             })
-          return { ok: true }
+          // refused rows are counted by the pipeline as dropped (`rejected`), the rest as delivered
+          return r.rejected.length > 0 ? { ok: true, rejected: r.rejected.length } : { ok: true }
         } catch (error) {
           lastError = error
         }

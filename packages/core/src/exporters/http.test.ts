@@ -320,6 +320,8 @@ describe('httpExporter', () => {
     const batch = records(10)
     const r = failure(await httpExporter({ url: srv.url }).export(batch))
     expect(r.reason).toBe('rejected')
+    // the seven events sent before the refused one count as delivered, not dropped
+    expect(r.delivered).toBe(7)
     expect(String(r.error)).toContain('413')
     expect(String(r.error)).toContain('too_many_events: the limit is 3')
     const delivered = srv.requests.filter((q) => q.ids.length <= 3 && !q.raw.includes('"event 7"'))
@@ -365,6 +367,31 @@ describe('httpExporter', () => {
     expect(srv.requests).toHaveLength(1)
   })
 
+  it('counts events refused inside a 2xx as dropped ("rejected") in the logger stats', async () => {
+    // the server refuses every event whose i is odd, and stores the rest
+    const srv = await startServer((_req, res, _n, rec) => {
+      const { events } = JSON.parse(rec.raw) as { events: ThreadlineEvent[] }
+      const rejected = events
+        .map((e, index) => ({ index, i: e.attributes?.['i'] as number | undefined }))
+        .filter((x) => (x.i ?? 0) % 2 === 1)
+        .map(({ index }) => ({ index, reason: 'odd' }))
+      json(res, 200, { accepted: rec.ids.length - rejected.length, rejected, duplicates: 0 })
+    })
+    const logger = createLogger({
+      service: 'svc',
+      exporters: [httpExporter({ url: srv.url, maxRequestBytes: 2048 })],
+      hookProcess: false,
+    })
+    loggers.push(logger)
+    for (let i = 0; i < 20; i++) logger.info('x', { i })
+    await logger.flush()
+    const s = logger.stats()
+    expect(srv.requests.length).toBeGreaterThan(1) // split by size: partial counts add up
+    expect(s.exporters[0]!.dropped).toEqual({ rejected: 10 })
+    expect(s.exporters[0]!.delivered).toBe(10)
+    expect(accountingErrors(s)).toEqual([])
+  })
+
   it('retries network errors until the budget is spent, then returns retry_exhausted', async () => {
     const { entries } = captureDiag()
     const port = await closedPort()
@@ -407,7 +434,7 @@ describe('httpExporter', () => {
     expect(srv.requests.length).toBeGreaterThan(1)
   })
 
-  it('treats a 2xx with rejected events as delivered and reports them to diagnostics', async () => {
+  it('a 2xx with rejected events: the rest delivered, the refused counted and reported', async () => {
     const { entries } = captureDiag()
     const srv = await startServer((_req, res, _n, rec) =>
       json(res, 200, {
@@ -420,7 +447,7 @@ describe('httpExporter', () => {
       }),
     )
     const batch = records(5)
-    expect(await httpExporter({ url: srv.url }).export(batch)).toEqual({ ok: true })
+    expect(await httpExporter({ url: srv.url }).export(batch)).toEqual({ ok: true, rejected: 2 })
     expect(srv.requests).toHaveLength(1)
     const warn = entries.find((e) => e.message.includes('rejected some events'))
     expect(warn?.level).toBe('warn')

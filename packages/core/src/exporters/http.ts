@@ -115,11 +115,14 @@ class HttpStatusError extends Error {
  * dropped as `rejected`, with the status and the server's message in the error and a
  * diagnostic. A 413 for a request of several events halves it (no time is waited); for a
  * single event it is a rejection too. A 2xx is delivered; events the server reports as
- * `rejected` (invalid) are reported to diagnostics, not retried. A batch larger than
- * `maxRequestBytes` goes as several requests sharing one budget.
+ * `rejected` (invalid) are reported to diagnostics, not retried, and counted as dropped
+ * (`rejected`) in the logger's stats. A batch larger than `maxRequestBytes` goes as several
+ * requests sharing one budget; if a later part fails, the parts already sent count as
+ * delivered.
  *
- * Results: `{ ok: true }`, or `{ ok: false, reason }` with `rejected`, `retry_exhausted`
- * (`retryable: true`) or `shutdown`. Never throws once set up; bad options throw a
+ * Results: `{ ok: true, rejected? }`, or `{ ok: false, reason, delivered?, rejected? }` with
+ * reason `rejected`, `retry_exhausted` (`retryable: true`) or `shutdown`. Never throws once
+ * set up; bad options throw a
  * `ThreadlineConfigError`. `shutdown()` aborts requests in flight and backoff waits at once.
  */
 export function httpExporter(options: HttpExporterOptions): Exporter {
@@ -266,8 +269,8 @@ export function httpExporter(options: HttpExporterOptions): Exporter {
             : { kind: 'retry', error: new Error('no time left for this request') }
       if (a.kind === 'shutdown') return shutdownResult()
       if (a.kind === 'delivered') {
-        reportPartial(a.text, part)
-        return { ok: true }
+        const rejected = reportPartial(a.text, part)
+        return rejected > 0 ? { ok: true, rejected } : { ok: true }
       }
       if (a.kind === 'rejected') {
         if (a.status === 413 && part.length > 1) return 'too_large'
@@ -317,6 +320,7 @@ export function httpExporter(options: HttpExporterOptions): Exporter {
     const deadline = start + maxRetryMs
     const parts = splitBySize(batch, maxRequestBytes)
     let sent = 0
+    let rejected = 0
     for (let first = true; parts.length > 0; first = false) {
       const part = parts.shift()!
       const r = await deliver(part, start, deadline, first)
@@ -328,16 +332,18 @@ export function httpExporter(options: HttpExporterOptions): Exporter {
         continue
       }
       if (!r.ok) {
-        if (sent > 0)
-          diag.warn('http exporter: a split batch failed after some of it was delivered', {
-            delivered: sent,
-            events: batch.length,
-          })
-        return r
+        if (sent === 0) return r
+        diag.warn('http exporter: a split batch failed after some of it was delivered', {
+          delivered: sent,
+          events: batch.length,
+        })
+        // the parts already sent are counted as delivered (and their refused events as rejected)
+        return { ...r, delivered: sent, ...(rejected > 0 ? { rejected } : {}) }
       }
       sent += part.length
+      if (r.rejected) rejected += r.rejected
     }
-    return { ok: true }
+    return rejected > 0 ? { ok: true, rejected } : { ok: true }
   }
 
   return {
@@ -536,18 +542,21 @@ interface IngestResponse {
   duplicates?: unknown
 }
 
-/** Report events the server refused in a 2xx answer (invalid events: not retried). */
-function reportPartial(text: string, batch: readonly ExportRecord[]): void {
-  if (!text) return
+/**
+ * Report events the server refused in a 2xx answer (invalid events: not retried) and return
+ * how many there were, for the pipeline to count as dropped (`rejected`).
+ */
+function reportPartial(text: string, batch: readonly ExportRecord[]): number {
+  if (!text) return 0
   let parsed: IngestResponse
   try {
     parsed = JSON.parse(text) as IngestResponse
   } catch {
-    return
+    return 0
   }
-  if (!parsed || typeof parsed !== 'object' || !Array.isArray(parsed.rejected)) return
+  if (!parsed || typeof parsed !== 'object' || !Array.isArray(parsed.rejected)) return 0
   const rejected = parsed.rejected as unknown[]
-  if (rejected.length === 0) return
+  if (rejected.length === 0) return 0
   const first = rejected.slice(0, 3).map((r) => {
     const o = (r && typeof r === 'object' ? r : {}) as { index?: unknown; reason?: unknown }
     const index = typeof o.index === 'number' ? o.index : undefined
@@ -564,4 +573,5 @@ function reportPartial(text: string, batch: readonly ExportRecord[]): void {
     ...(typeof parsed.accepted === 'number' ? { accepted: parsed.accepted } : {}),
     first,
   })
+  return Math.min(rejected.length, batch.length)
 }
