@@ -1,6 +1,6 @@
 // `threadline serve` and `threadline keys`, added to the store's commands in one binary.
 import { runCli, usageError, writeOut, type CliIo, type CommandSpec } from '@threadline/store/cli'
-import type { ApiKeyScope } from '@threadline/store'
+import { parseDuration, type ApiKeyScope } from '@threadline/store'
 import { remoteStore } from './remote.js'
 import { createServer } from './server.js'
 
@@ -20,7 +20,7 @@ const stopSignal = (): Promise<string> =>
 
 export const serveCommand: CommandSpec = {
   summary: 'run the collector and query API (native and OTLP/HTTP ingest)',
-  usage: '[--port 4318] [--host 127.0.0.1]',
+  usage: '[--port 4318] [--host 127.0.0.1] [--max-event-age 365d] [--max-event-ahead 24h]',
   options: {
     port: {
       type: 'string',
@@ -32,6 +32,16 @@ export const serveCommand: CommandSpec = {
       description: 'interface (default 127.0.0.1; others need API keys)',
       valueName: '<host>',
     },
+    'max-event-age': {
+      type: 'string',
+      description: 'refuse events timestamped longer ago than this (default 365d)',
+      valueName: '<duration>',
+    },
+    'max-event-ahead': {
+      type: 'string',
+      description: 'refuse events timestamped further ahead of this clock (default 24h)',
+      valueName: '<duration>',
+    },
   },
   description:
     'Without API keys the server runs in local single-tenant mode on 127.0.0.1 only.\nCreate a key with `threadline keys create --org <org>` to require keys and allow other hosts.\nCtrl-C (SIGINT) or SIGTERM finishes in-flight batches, then stops.',
@@ -41,8 +51,24 @@ export const serveCommand: CommandSpec = {
     if (!Number.isInteger(port) || port < 0 || port > 65_535)
       throw usageError(`--port: expected 0-65535, got '${portText}'`, '--port')
     const host = str(ctx.values['host']) ?? '127.0.0.1'
+    const window: { maxEventAgeMs?: number; maxEventAheadMs?: number } = {}
+    for (const [flag, key] of [
+      ['max-event-age', 'maxEventAgeMs'],
+      ['max-event-ahead', 'maxEventAheadMs'],
+    ] as const) {
+      const v = str(ctx.values[flag])
+      if (v === undefined) continue
+      try {
+        window[key] = parseDuration(v, flag)
+      } catch {
+        throw usageError(
+          `--${flag}: expected a duration like 90m, 24h or 14d, got '${v}'`,
+          `--${flag}`,
+        )
+      }
+    }
     const store = await ctx.openStore()
-    const server = await createServer({ store, host, port })
+    const server = await createServer({ store, host, port, ...window })
     const url = await server.listen()
     const info = await store.info()
     const mode =

@@ -13,6 +13,7 @@ import {
   type EventFilters,
   type ExportOptions,
   type InsertResult,
+  type RejectedEvent,
   type Store,
 } from '@threadline/store'
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
@@ -67,6 +68,55 @@ declare module 'fastify' {
 }
 
 /**
+ * Split off the events timestamped outside [from, to] (refused, with why) from the rest, and
+ * put the store's answer for the rest back in terms of the request's indexes.
+ */
+function timeWindow(
+  events: ThreadlineEvent[],
+  from: number,
+  to: number,
+): { kept: ThreadlineEvent[]; merge(r: InsertResult): InsertResult } {
+  let refused: RejectedEvent[] | undefined
+  let keptIndex: number[] | undefined
+  for (let i = 0; i < events.length; i++) {
+    const e = events[i] as unknown
+    const ts =
+      e !== null && typeof e === 'object' ? (e as { timestamp?: unknown }).timestamp : undefined
+    // a missing or unparsable timestamp is the store's to refuse, with its own reason
+    const ms = typeof ts === 'string' ? Date.parse(ts) : NaN
+    if (!(ms < from || ms > to)) {
+      keptIndex?.push(i)
+      continue
+    }
+    if (!refused) {
+      refused = []
+      keptIndex = Array.from({ length: i }, (_, k) => k)
+    }
+    const id = (e as { id?: unknown }).id
+    refused.push({
+      index: i,
+      id: typeof id === 'string' ? id : undefined,
+      reason:
+        ms < from
+          ? `timestamp is older than this server accepts (${new Date(from).toISOString()})`
+          : `timestamp is ahead of this server's clock by more than it accepts (${new Date(to).toISOString()})`,
+    })
+  }
+  if (!refused || !keptIndex) return { kept: events, merge: (r) => r }
+  const index = keptIndex
+  const out = refused
+  return {
+    kept: index.map((i) => events[i]!),
+    merge: (r) => ({
+      ...r,
+      rejected: [...out, ...r.rejected.map((x) => ({ ...x, index: index[x.index]! }))].sort(
+        (a, b) => a.index - b.index,
+      ),
+    }),
+  }
+}
+
+/**
  * The Threadline server: `POST /v1/events` (native batches), `POST /v1/logs` and
  * `POST /v1/traces` (OTLP/HTTP JSON), the query API under `/api`, `/metrics` and `/healthz`.
  */
@@ -81,7 +131,16 @@ export async function createServer(options: ServerOptions = {}): Promise<Threadl
     keyCacheMs = 30_000,
     exportDir = join(tmpdir(), 'threadline-exports'),
     exportTtlMs = 3_600_000,
+    maxEventAgeMs = 365 * 86_400_000,
+    maxEventAheadMs = 86_400_000,
   } = options
+  for (const [name, v] of [
+    ['maxEventAgeMs', maxEventAgeMs],
+    ['maxEventAheadMs', maxEventAheadMs],
+  ] as const) {
+    if (typeof v !== 'number' || Number.isNaN(v) || v < 0)
+      throw new ThreadlineConfigError(`${name} must be a number >= 0, got ${String(v)}`, name)
+  }
   const ownStore = !options.store
   const store =
     options.store ??
@@ -205,9 +264,10 @@ export async function createServer(options: ServerOptions = {}): Promise<Threadl
             e !== null && typeof e === 'object' && e.org_id !== org ? { ...e, org_id: org } : e,
           )
     metrics.batchSize.observe({ source }, batch.length)
+    const window = timeWindow(batch, Date.now() - maxEventAgeMs, Date.now() + maxEventAheadMs)
     let result: InsertResult
     try {
-      result = await writer.submit(batch)
+      result = window.merge(await writer.submit(window.kept))
     } catch (error) {
       if (error instanceof OverloadedError) {
         metrics.refused.inc({ source, reason: 'overloaded' })

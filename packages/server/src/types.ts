@@ -30,6 +30,15 @@ export interface ServerOptions {
    * @default 100000
    */
   maxQueuedEvents?: number
+  /**
+   * Ingest refuses events (per event, the rest of the batch is kept) whose timestamp is older
+   * than this. The store partitions by day, so a client sending wild timestamps would otherwise
+   * create a partition for every day it names. `Infinity` accepts any age.
+   * @default 31536000000 (365 days)
+   */
+  maxEventAgeMs?: number
+  /** Ingest refuses events timestamped further ahead of this server's clock than this. @default 86400000 (24 h) */
+  maxEventAheadMs?: number
   /** Rows per database write; concurrent requests are grouped up to this. @default 5000 */
   writeBatchSize?: number
   /** Database writes in flight at once. @default 2 on PostgreSQL, 1 on PGlite */
