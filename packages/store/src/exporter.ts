@@ -20,7 +20,8 @@ export interface StoreExporter extends Exporter {
 /**
  * An exporter that inserts each batch into `store`. Invalid events are isolated by the
  * store, counted in `counts.rejected` and in the logger's stats (dropped, `rejected`) and
- * reported to diagnostics; the rest of the batch is kept. A database that stays unreachable drops the batch as `exporter_error`.
+ * reported to diagnostics; the rest of the batch is kept. A database that stays unreachable
+ * drops the batch as `exporter_error`.
  */
 export function storeExporter(store: Store, options: StoreExporterOptions = {}): StoreExporter {
   const { attempts = 3, retryDelayMs = 200 } = options

@@ -122,8 +122,8 @@ class HttpStatusError extends Error {
  *
  * Results: `{ ok: true, rejected? }`, or `{ ok: false, reason, delivered?, rejected? }` with
  * reason `rejected`, `retry_exhausted` (`retryable: true`) or `shutdown`. Never throws once
- * set up; bad options throw a
- * `ThreadlineConfigError`. `shutdown()` aborts requests in flight and backoff waits at once.
+ * set up; bad options throw a `ThreadlineConfigError`. `shutdown()` aborts requests in flight
+ * and backoff waits at once.
  */
 export function httpExporter(options: HttpExporterOptions): Exporter {
   const {
