@@ -264,7 +264,8 @@ export async function createServer(options: ServerOptions = {}): Promise<Threadl
             e !== null && typeof e === 'object' && e.org_id !== org ? { ...e, org_id: org } : e,
           )
     metrics.batchSize.observe({ source }, batch.length)
-    const window = timeWindow(batch, Date.now() - maxEventAgeMs, Date.now() + maxEventAheadMs)
+    const now = Date.now()
+    const window = timeWindow(batch, now - maxEventAgeMs, now + maxEventAheadMs)
     let result: InsertResult
     try {
       result = window.merge(await writer.submit(window.kept))
