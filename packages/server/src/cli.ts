@@ -20,8 +20,13 @@ const stopSignal = (): Promise<string> =>
 
 export const serveCommand: CommandSpec = {
   summary: 'run the collector and query API (native and OTLP/HTTP ingest)',
-  usage: '[--port 4318] [--host 127.0.0.1] [--max-event-age 365d] [--max-event-ahead 24h]',
+  usage:
+    '[--port 4318] [--host 127.0.0.1] [--max-event-age 365d] [--max-event-ahead 24h] [--no-console]',
   options: {
+    'no-console': {
+      type: 'boolean',
+      description: 'do not serve the web console at / (the API is unchanged)',
+    },
     port: {
       type: 'string',
       description: 'port to listen on (default 4318, 0 = any free port)',
@@ -68,7 +73,8 @@ export const serveCommand: CommandSpec = {
       }
     }
     const store = await ctx.openStore()
-    const server = await createServer({ store, host, port, ...window })
+    const serveConsole = ctx.values['no-console'] !== true
+    const server = await createServer({ store, host, port, console: serveConsole, ...window })
     const url = await server.listen()
     const info = await store.info()
     const mode =
@@ -81,8 +87,9 @@ export const serveCommand: CommandSpec = {
         `threadline server listening on ${url}`,
         `  store:  ${info.engine} at ${info.location} (schema ${info.schema})`,
         `  auth:   ${mode}`,
+        ...(serveConsole ? [`  console: ${url}/`] : []),
         `  ingest: POST ${url}/v1/events, OTLP/HTTP JSON ${url}/v1/logs and ${url}/v1/traces`,
-        `  query:  POST ${url}/api/logs/query, GET ${url}/api/logs/trace/:id, /api/errors, /api/stats`,
+        `  query:  POST ${url}/api/logs/query, GET ${url}/api/logs/trace/:id, /api/errors, /api/stats, /api/facets, /api/sessions, /api/users`,
         `  ops:    GET ${url}/metrics, ${url}/healthz`,
         '',
       ].join('\n'),

@@ -52,3 +52,15 @@ export function filtersFromQuery(query: Record<string, unknown>): Record<string,
   }
   return out
 }
+
+/** Seeds' shape `{ filters: {...}, limit, offset, sort_by, sort_order }`, or all at top level. */
+export function bodyQuery(body: unknown): Record<string, unknown> {
+  if (body === undefined || body === null) return {}
+  if (typeof body !== 'object' || Array.isArray(body))
+    throw new StoreQueryError('body', 'expected a JSON object')
+  const { filters, ...rest } = body as Record<string, unknown>
+  if (filters === undefined) return rest
+  if (typeof filters !== 'object' || filters === null || Array.isArray(filters))
+    throw new StoreQueryError('filters', 'expected an object')
+  return { ...(filters as Record<string, unknown>), ...rest }
+}

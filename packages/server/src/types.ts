@@ -54,4 +54,15 @@ export interface ServerOptions {
    * server is multi-tenant exactly when the store holds at least one live API key at start.
    */
   auth?: 'keys' | 'local'
+  /**
+   * Serve the web console at `/` (its deep links answer index.html; the API stays under
+   * `/api` and `/v1`). `threadline serve --no-console` turns it off.
+   * @default true
+   */
+  console?: boolean
+  /**
+   * Directory of a built console (index.html and hashed files under `assets/`).
+   * @default the `@threadline/console` package's build (`consoleRoot`)
+   */
+  consoleDir?: string
 }

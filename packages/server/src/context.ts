@@ -1,0 +1,36 @@
+// What the route plugins share: the store, the caller checks, the writer, metrics, jobs.
+import type { Store } from '@threadline/store'
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { Auth } from './auth.js'
+import type { Jobs } from './jobs.js'
+import type { ServerMetrics } from './metrics.js'
+import type { Writer } from './writer.js'
+
+export interface ServerContext {
+  store: Store
+  mode: 'keys' | 'local'
+  auth: Auth
+  metrics: ServerMetrics
+  writer: Writer
+  jobs: Jobs
+  /** The ingest limits, resolved from the options. */
+  limits: { maxBatchEvents: number; maxEventAgeMs: number; maxEventAheadMs: number }
+  /** This package's version, for `/api/info`. */
+  version: string
+}
+
+/** A handler whose duration is observed as `threadline_query_duration_seconds{route}`. */
+export const timed =
+  <T>(
+    ctx: ServerContext,
+    route: string,
+    fn: (request: FastifyRequest, reply: FastifyReply) => Promise<T>,
+  ) =>
+  async (request: FastifyRequest, reply: FastifyReply): Promise<T> => {
+    const end = ctx.metrics.queryDuration.startTimer({ route })
+    try {
+      return await fn(request, reply)
+    } finally {
+      end()
+    }
+  }
