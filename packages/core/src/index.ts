@@ -19,7 +19,7 @@ export {
 } from './traceparent.js'
 export type { TraceParent } from './traceparent.js'
 export { newTraceId, newSpanId, uuidv7 } from './ids.js'
-export { createLogger, getLogger, setDefaultLogger } from './logger.js'
+export { createLogger } from './logger.js'
 export type { Logger, LoggerOptions, GenerationFields, HttpFields } from './logger.js'
 export { isCancellation } from './span.js'
 export type { Span, SpanOptions, TracedOptions } from './span.js'
@@ -50,7 +50,7 @@ export { costOf, createPriceTable, setPrices, DEFAULT_PRICES, PRICES_AS_OF } fro
 export type { ModelPrice, PriceTable, TokenUsage } from './pricing.js'
 export { diag, safeCall } from './diag.js'
 export type { DiagLevel, DiagListener } from './diag.js'
-export { startSpan, span, traced } from './default.js'
+export { getLogger, setDefaultLogger, startSpan, span, traced } from './default.js'
 export {
   startHttpServerSpan,
   resolveHttpOptions,

@@ -5,9 +5,9 @@ import type { ThreadlineContext } from './context.js'
 import { diag } from './diag.js'
 import { ThreadlineConfigError } from './errors.js'
 import { consoleExporter } from './exporters/console.js'
-import { httpLevel, LEVEL_VALUES, toLevel } from './levels.js'
-import { EventBuilder, normalizeEvent } from './normalize.js'
-import type { Resource } from './normalize.js'
+import { LEVEL_VALUES, toLevel } from './levels.js'
+import { buildLogEvent, buildSpanEvent, normalizeEvent } from './normalize.js'
+import type { EventSource, Resource } from './normalize.js'
 import { createPipeline } from './pipeline.js'
 import type { Pipeline } from './pipeline.js'
 import { costOf as defaultCostOf } from './pricing.js'
@@ -16,18 +16,18 @@ import { createSanitizer } from './sanitize.js'
 import type { ContentOptions, LimitOptions, RedactionOptions, Sanitizer } from './sanitize.js'
 import { createSpan, runSpan } from './span.js'
 import type { Span, SpanHost, SpanOptions, SpanRecord } from './span.js'
-import type {
-  BatchOptions,
-  Bindings,
-  ContentMode,
-  EventInput,
-  Exporter,
-  HttpInfo,
-  Level,
-  LlmInfo,
-  PipelineStats,
-  ThreadlineEvent,
-} from './types.js'
+import type { BatchOptions, Bindings, EventInput, Exporter, Level, PipelineStats } from './types.js'
+import {
+  auditEventFields,
+  authEventFields,
+  categoryEvent,
+  generationEventFields,
+  httpEventFields,
+  parseLogArgs,
+} from './vocabulary.js'
+import type { GenerationFields, HttpFields } from './vocabulary.js'
+
+export type { GenerationFields, HttpFields } from './vocabulary.js'
 
 export interface LoggerOptions {
   /** Service name on every event. @default THREADLINE_SERVICE, OTEL_SERVICE_NAME, npm_package_name, 'unknown_service:node' */
@@ -62,26 +62,6 @@ export interface LoggerOptions {
   otel?: { mirrorSpans?: boolean; tracer?: Tracer }
   /** Drain on SIGTERM/SIGINT/beforeExit/exit. @default true */
   hookProcess?: boolean
-}
-
-/** Fields of an LLM call for `logger.generation()`. */
-export interface GenerationFields extends EventInput, TokenUsage {
-  model?: string
-  provider?: string
-  operation?: string
-  total_tokens?: number
-  ttft_ms?: number
-  duration_ms?: number
-  usage_source?: string
-  prompt?: unknown
-  completion?: unknown
-  messages?: unknown
-  /** Per-call content switch: `'off'` logs no prompt or completion for this call. */
-  content?: ContentMode
-}
-
-export interface HttpFields extends EventInput, HttpInfo {
-  duration_ms?: number
 }
 
 type LogFn = {
@@ -135,19 +115,15 @@ export interface Logger {
   readonly sanitizer: Sanitizer
 }
 
-interface Core extends SpanHost {
-  pipeline: Pipeline
-  sanitizer: Sanitizer
-  resource: Resource
-  min: number
-  level: Level
-  costOf: (model: string | undefined, usage: TokenUsage) => number | undefined
-  tracer: Tracer | undefined
-}
-
-function env(name: string): string | undefined {
-  const v = typeof process !== 'undefined' ? process.env[name] : undefined
-  return v === '' ? undefined : v
+/** What every logger made from one `createLogger` call shares (child loggers add bindings). */
+interface Core extends EventSource {
+  readonly pipeline: Pipeline
+  readonly sanitizer: Sanitizer
+  readonly resource: Resource
+  readonly min: number
+  readonly level: Level
+  readonly costOf: (model: string | undefined, usage: TokenUsage) => number | undefined
+  readonly tracer: Tracer | undefined
 }
 
 type LevelMethod = (this: LoggerImpl, a: unknown, b?: unknown) => void
@@ -164,7 +140,13 @@ function method(level: Level): LevelMethod {
   }
 }
 
-class LoggerImpl implements Logger {
+/**
+ * A logger turns calls into events and hands them to its pipeline; what the
+ * arguments mean lives in `vocabulary.ts`, how an event is built in
+ * `normalize.ts`. It is also the host of the spans it starts, so a span's event
+ * carries this logger's bindings whoever started it.
+ */
+class LoggerImpl implements Logger, SpanHost {
   declare trace: LogFn
   declare debug: LogFn
   declare info: LogFn
@@ -189,55 +171,29 @@ class LoggerImpl implements Logger {
   get sanitizer(): Sanitizer {
     return this.core.sanitizer
   }
+  get tracer(): Tracer | undefined {
+    return this.core.tracer
+  }
 
   isLevelEnabled(level: Level): boolean {
     return LEVEL_VALUES[level] >= this.core.min
   }
 
-  private builder(level: Level, kind: 'log' | 'span', contentMode?: ContentMode): EventBuilder {
-    const ctx = currentScope() ?? otelSpanContext()
-    const b = new EventBuilder(
-      kind,
-      level,
-      this.core.sanitizer,
-      this.core.resource,
-      contentMode ?? ctx?.content_mode,
-    )
-    b.context(ctx)
-    if (this.bindings) b.fields(this.bindings)
-    return b
-  }
-
   write(level: Level, a: unknown, b?: unknown, extra?: EventInput): void {
-    let message: unknown
-    let fields: EventInput | undefined
-    let err: unknown
-    if (typeof a === 'object' && a !== null && !isReadable(a)) a = '[unreadable log argument]'
-    if (typeof b === 'object' && b !== null && !isReadable(b))
-      b = { 'threadline.unreadable_fields': true }
-    if (typeof a === 'string') {
-      message = a
-      if (b !== null && typeof b === 'object') {
-        if (b instanceof Error) err = b
-        else fields = b as EventInput
-      }
-    } else if (a instanceof Error) {
-      err = a
-      message = typeof b === 'string' ? b : a.message
-    } else if (a !== null && typeof a === 'object') {
-      fields = a as EventInput
-      message = b
-    } else message = a
-    const content =
-      fields && typeof fields['content'] === 'string'
-        ? (fields['content'] as ContentMode)
-        : undefined
-    const builder = this.builder(level, 'log', content)
-    if (extra) builder.fields(extra)
-    builder.message(message)
-    if (fields) builder.fields(content ? withoutKey(fields, 'content') : fields)
-    if (err !== undefined) builder.error(err)
-    this.core.pipeline.emit(builder.build())
+    const { message, fields, error, content } = parseLogArgs(a, b)
+    this.core.pipeline.emit(
+      buildLogEvent(
+        this.core,
+        level,
+        currentScope() ?? otelSpanContext(),
+        this.bindings,
+        message,
+        fields,
+        error,
+        content,
+        extra,
+      ),
+    )
   }
 
   log(level: Level | 'critical', message: string, fields?: EventInput): void {
@@ -261,91 +217,23 @@ class LoggerImpl implements Logger {
     const level = toLevel(fields.level) ?? 'info'
     if (LEVEL_VALUES[level] < this.core.min) return
     try {
-      const msg = fields.message ?? fields.msg ?? `${category}.${event}`
-      this.write(
-        level,
-        typeof msg === 'string' ? msg : String(msg),
-        withoutKey(fields, 'message', 'msg', 'level'),
-        { category, event },
-      )
+      const e = categoryEvent(category, event, fields)
+      this.write(e.level, e.message, e.fields, { category, event })
     } catch (err) {
       diag.error('event call failed', err)
     }
   }
 
   http(fields: HttpFields): void {
-    const rest: EventInput = { ...fields }
-    const http: Record<string, unknown> = {}
-    for (const k of HTTP_KEYS) {
-      if (rest[k] !== undefined) http[k] = rest[k]
-      delete rest[k]
-    }
-    const { method, route, path, status_code } = fields
-    const level = toLevel(rest.level) ?? httpLevel(status_code, fields.outcome)
-    const message =
-      `${method ?? ''} ${route ?? path ?? ''}${status_code !== undefined ? ' ' + status_code : ''}`.trim()
-    this.event('http', 'request', { message, ...rest, level, http })
+    this.event('http', 'request', httpEventFields(fields))
   }
 
   generation(fields: GenerationFields): void {
-    const {
-      model,
-      provider,
-      operation,
-      input_tokens,
-      output_tokens,
-      total_tokens,
-      cache_read_tokens,
-      cache_write_tokens,
-      reasoning_tokens,
-      ttft_ms,
-      usage_source,
-      prompt,
-      completion,
-      messages,
-      content,
-      ...rest
-    } = fields
-    const llm: LlmInfo = pick({
-      model,
-      provider,
-      operation: operation ?? 'chat',
-      input_tokens,
-      output_tokens,
-      total_tokens:
-        total_tokens ??
-        (input_tokens !== undefined && output_tokens !== undefined
-          ? input_tokens + output_tokens
-          : undefined),
-      cache_read_tokens,
-      cache_write_tokens,
-      reasoning_tokens,
-      ttft_ms,
-      usage_source:
-        usage_source ??
-        (input_tokens !== undefined || output_tokens !== undefined ? 'reported' : undefined),
-    })
-    const out: EventInput = { message: `${model ?? 'llm'} ${operation ?? 'chat'}`, ...rest, llm }
-    if (rest.cost_usd === undefined) {
-      const cost = this.core.costOf(model, {
-        input_tokens,
-        output_tokens,
-        cache_read_tokens,
-        cache_write_tokens,
-        reasoning_tokens,
-      } as TokenUsage)
-      if (cost !== undefined) out.cost_usd = cost
-    }
-    if (prompt !== undefined) out['prompt'] = prompt
-    if (messages !== undefined) out['messages'] = messages
-    if (completion !== undefined) out['completion'] = completion
-    if (content !== undefined) out['content'] = content
-    this.event('llm', 'generation', out)
+    this.event('llm', 'generation', generationEventFields(fields, this.core.costOf))
   }
 
   auth(event: string, fields: EventInput = {}): void {
-    const failed = /fail|denied|invalid|locked|reject/i.test(event)
-    this.event('auth', event, { level: failed ? 'warn' : 'info', ...fields })
+    this.event('auth', event, authEventFields(event, fields))
   }
 
   admin(event: string, fields: EventInput = {}): void {
@@ -353,7 +241,7 @@ class LoggerImpl implements Logger {
   }
 
   audit(action: string, fields: EventInput = {}): void {
-    this.event('audit', action, { action, ...fields })
+    this.event('audit', action, auditEventFields(action, fields))
   }
 
   emit(input: EventInput, options?: { context?: ThreadlineContext | null }): void {
@@ -376,20 +264,24 @@ class LoggerImpl implements Logger {
   }
 
   startSpan(name: string, options?: SpanOptions): Span {
-    return createSpan(this.spanHost(), name, options)
+    return createSpan(this, name, options)
+  }
+
+  span<T>(name: string, fn: (span: Span) => T, options?: SpanOptions): T {
+    return runSpan(this, name, fn, options)
+  }
+
+  /** @internal called by a span of this logger when it ends. */
+  emitSpan(r: SpanRecord): void {
+    try {
+      this.core.pipeline.emit(buildSpanEvent(this.core, r, this.bindings))
+    } catch (err) {
+      diag.error('span emit failed', err)
+    }
   }
 
   costOf(model: string | undefined, usage: TokenUsage): number | undefined {
     return this.core.costOf(model, usage)
-  }
-
-  span<T>(name: string, fn: (span: Span) => T, options?: SpanOptions): T {
-    return runSpan(this.spanHost(), name, fn, options)
-  }
-
-  private spanHost(): SpanHost {
-    if (!this.bindings) return this.core
-    return { tracer: this.core.tracer, emitSpan: (r) => emitSpan(this.core, r, this.bindings) }
   }
 
   flush(timeoutMs?: number): Promise<boolean> {
@@ -407,69 +299,13 @@ for (const l of ['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const) {
   ;(LoggerImpl.prototype as unknown as Record<string, LevelMethod>)[l] = method(l)
 }
 
-function emitSpan(core: Core, r: SpanRecord, bindings: Bindings | undefined): void {
-  try {
-    const level =
-      r.level ?? (r.status === 'error' ? 'error' : r.status === 'cancelled' ? 'warn' : 'info')
-    const b = new EventBuilder('span', level, core.sanitizer, core.resource, r.context.content_mode)
-    b.context(r.context)
-    if (bindings) b.fields(bindings)
-    b.message(r.name)
-    for (const f of r.fields) b.fields(f)
-    if (r.attributes) b.fields({ attributes: r.attributes })
-    if (r.error !== undefined) b.error(r.error)
-    const e = b.build()
-    e.timestamp = new Date(r.startWall).toISOString()
-    e.trace_id = r.context.trace_id!
-    e.span_id = r.context.span_id!
-    if (r.parent_span_id) e.parent_span_id = r.parent_span_id
-    else delete e.parent_span_id
-    e.name = r.name
-    e.span_kind = r.kind
-    e.status = r.status
-    e.duration_ms = r.durationMs
-    core.pipeline.emit(e as ThreadlineEvent)
-  } catch (err) {
-    diag.error('span emit failed', err)
-  }
+function env(name: string): string | undefined {
+  const v = typeof process !== 'undefined' ? process.env[name] : undefined
+  return v === '' ? undefined : v
 }
 
-/** False for objects that throw on inspection (revoked proxies). */
-function isReadable(o: object): boolean {
-  try {
-    Object.getPrototypeOf(o)
-    return true
-  } catch {
-    return false
-  }
-}
-
-const HTTP_KEYS = [
-  'method',
-  'route',
-  'path',
-  'status_code',
-  'outcome',
-  'request_bytes',
-  'response_bytes',
-  'client_address',
-  'user_agent',
-] as const satisfies readonly (keyof HttpInfo)[]
-
-function withoutKey(o: EventInput, ...keys: string[]): EventInput {
-  const out: EventInput = {}
-  for (const k in o) if (!keys.includes(k)) out[k] = o[k]
-  return out
-}
-
-function pick<T extends object>(o: { [K in keyof T]: T[K] | undefined }): T {
-  const out = {} as T
-  for (const k in o) if (o[k] !== undefined) (out as Record<string, unknown>)[k] = o[k]
-  return out
-}
-
-/** Create a logger with its own pipeline (or a shared one). Throws ThreadlineConfigError on bad options. */
-export function createLogger(options: LoggerOptions = {}): Logger {
+/** Service, environment, version and level from the options, else from the environment. */
+function environmentDefaults(options: LoggerOptions): { resource: Resource; level: Level } {
   const {
     service = env('THREADLINE_SERVICE') ??
       env('OTEL_SERVICE_NAME') ??
@@ -478,6 +314,20 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     environment = env('THREADLINE_ENVIRONMENT') ?? env('NODE_ENV'),
     serviceVersion = env('THREADLINE_SERVICE_VERSION') ?? env('npm_package_version'),
     level: levelOpt = (env('THREADLINE_LEVEL') as Level | undefined) ?? 'info',
+  } = options
+  const level = toLevel(levelOpt)
+  if (!level) throw new ThreadlineConfigError(`unknown level ${JSON.stringify(levelOpt)}`, 'level')
+  if (typeof service !== 'string' || service.length === 0)
+    throw new ThreadlineConfigError('service must be a non-empty string', 'service')
+  const resource: Resource = { service }
+  if (environment) resource.environment = environment
+  if (serviceVersion) resource.service_version = serviceVersion
+  return { resource, level }
+}
+
+/** Create a logger with its own pipeline (or a shared one). Throws ThreadlineConfigError on bad options. */
+export function createLogger(options: LoggerOptions = {}): Logger {
+  const {
     exporters,
     pipeline: sharedPipeline,
     batch,
@@ -489,10 +339,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     otel,
     hookProcess = true,
   } = options
-  const level = toLevel(levelOpt)
-  if (!level) throw new ThreadlineConfigError(`unknown level ${JSON.stringify(levelOpt)}`, 'level')
-  if (typeof service !== 'string' || service.length === 0)
-    throw new ThreadlineConfigError('service must be a non-empty string', 'service')
+  const { resource, level } = environmentDefaults(options)
   const sanitizer = createSanitizer({
     ...(redact !== undefined ? { redact } : {}),
     ...(limits ? { limits } : {}),
@@ -506,9 +353,6 @@ export function createLogger(options: LoggerOptions = {}): Logger {
       maxEventBytes: sanitizer.limits.maxEventBytes,
       hookProcess,
     })
-  const resource: Resource = { service }
-  if (environment) resource.environment = environment
-  if (serviceVersion) resource.service_version = serviceVersion
   const core: Core = {
     pipeline,
     sanitizer,
@@ -519,27 +363,9 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     tracer: otel?.mirrorSpans
       ? (otel.tracer ?? otelTrace.getTracer('@threadline/core'))
       : undefined,
-    emitSpan: (r) => emitSpan(core, r, undefined),
   }
   return new LoggerImpl(
     core,
     bindings && Object.keys(bindings).length ? { ...bindings } : undefined,
   )
-}
-
-// ---- the process-wide default logger adapters use unless given one ----
-
-const DEFAULT_KEY = Symbol.for('threadline.logger.default.v1')
-const gl = globalThis as unknown as Record<symbol, Logger | undefined>
-
-/** The default logger (created on first use from environment variables, console exporter). */
-export function getLogger(): Logger {
-  return (gl[DEFAULT_KEY] ??= createLogger())
-}
-
-/** Replace the default logger; returns the previous one (if any). */
-export function setDefaultLogger(logger: Logger): Logger | undefined {
-  const prev = gl[DEFAULT_KEY]
-  gl[DEFAULT_KEY] = logger
-  return prev
 }

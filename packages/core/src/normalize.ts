@@ -4,9 +4,11 @@ import { newSpanId, newTraceId, uuidv7 } from './ids.js'
 import { toLevel } from './levels.js'
 import { WIRE_FIELDS } from './sanitize.js'
 import type { Sanitizer } from './sanitize.js'
+import type { SpanRecord } from './span.js'
 import { isoNow } from './time.js'
 import type {
   ContentMode,
+  EventInput,
   EventKind,
   HttpInfo,
   Level,
@@ -391,5 +393,81 @@ export function normalizeEvent(input: unknown, options: NormalizeOptions): Threa
     e.trace_id ??= newTraceId()
     e.span_id ??= newSpanId()
   }
+  return e
+}
+
+/** What every event of one logger shares: how values are sanitized and whose they are. */
+export interface EventSource {
+  readonly sanitizer: Sanitizer
+  readonly resource: Resource
+}
+
+/**
+ * A log event of one logger call. Fields apply in this order, later ones
+ * winning: the scope's context and bindings, the logger's bindings, `extra`
+ * (an `event()` call's category and event), the message, the call's fields.
+ */
+export function buildLogEvent(
+  source: EventSource,
+  level: Level,
+  context: ThreadlineContext | undefined,
+  bindings: Record<string, unknown> | undefined,
+  message: unknown,
+  fields: EventInput | undefined,
+  error: unknown,
+  contentMode: ContentMode | undefined,
+  extra?: EventInput,
+): ThreadlineEvent {
+  const b = new EventBuilder(
+    'log',
+    level,
+    source.sanitizer,
+    source.resource,
+    contentMode ?? context?.content_mode,
+  )
+  b.context(context)
+  if (bindings) b.fields(bindings)
+  if (extra) b.fields(extra)
+  b.message(message)
+  if (fields) b.fields(fields)
+  if (error !== undefined) b.error(error)
+  return b.build()
+}
+
+/**
+ * The one event of a finished span: its context and the logger's bindings,
+ * then the fields set on the span in order, its attributes and error; the
+ * span's own ids, start time, name, kind, status and duration always win.
+ */
+export function buildSpanEvent(
+  source: EventSource,
+  r: SpanRecord,
+  bindings: Record<string, unknown> | undefined,
+): ThreadlineEvent {
+  const level =
+    r.level ?? (r.status === 'error' ? 'error' : r.status === 'cancelled' ? 'warn' : 'info')
+  const b = new EventBuilder(
+    'span',
+    level,
+    source.sanitizer,
+    source.resource,
+    r.context.content_mode,
+  )
+  b.context(r.context)
+  if (bindings) b.fields(bindings)
+  b.message(r.name)
+  for (const f of r.fields) b.fields(f)
+  if (r.attributes) b.fields({ attributes: r.attributes })
+  if (r.error !== undefined) b.error(r.error)
+  const e = b.build() as Mutable
+  e.timestamp = new Date(r.startWall).toISOString()
+  e.trace_id = r.context.trace_id!
+  e.span_id = r.context.span_id!
+  if (r.parent_span_id) e.parent_span_id = r.parent_span_id
+  else delete e.parent_span_id
+  e.name = r.name
+  e.span_kind = r.kind
+  e.status = r.status
+  e.duration_ms = r.durationMs
   return e
 }

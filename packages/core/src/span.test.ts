@@ -2,8 +2,14 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { describe, expect, it } from 'vitest'
 import { runWithContext } from './context.js'
 import { memoryExporter } from './exporters/memory.js'
-import { createLogger, setDefaultLogger, getLogger } from './logger.js'
-import { span as defaultSpan, traced } from './default.js'
+import { createLogger } from './logger.js'
+import {
+  getLogger,
+  setDefaultLogger,
+  span as defaultSpan,
+  startSpan as defaultStartSpan,
+  traced,
+} from './default.js'
 
 function setup() {
   const mem = memoryExporter()
@@ -204,6 +210,43 @@ describe('spans', () => {
       if (prev) setDefaultLogger(prev)
     }
     expect(getLogger()).toBe(prev ?? getLogger())
+  })
+
+  it("the default span(), startSpan() and @traced() keep the default logger's bindings, as logger.span() does", async () => {
+    const mem = memoryExporter()
+    const log = createLogger({
+      service: 'spans',
+      exporters: [mem],
+      hookProcess: false,
+      bindings: { org_id: 'acme', team: 'search' },
+    })
+    const prev = setDefaultLogger(log)
+    try {
+      class Job {
+        run(): number {
+          return 1
+        }
+      }
+      const ctx = {
+        kind: 'method',
+        name: 'run',
+        static: false,
+      } as unknown as ClassMethodDecoratorContext
+      Job.prototype.run = traced()(Job.prototype.run, ctx)
+      log.span('method', () => 1)
+      defaultSpan('package', () => 1)
+      defaultStartSpan('started').end()
+      new Job().run()
+      await log.flush()
+      expect(mem.events.map((e) => [e.name, e.org_id, e.attributes?.['team']])).toEqual([
+        ['method', 'acme', 'search'],
+        ['package', 'acme', 'search'],
+        ['started', 'acme', 'search'],
+        ['Job.run', 'acme', 'search'],
+      ])
+    } finally {
+      if (prev) setDefaultLogger(prev)
+    }
   })
 
   it('@traced() rejects non-methods', () => {

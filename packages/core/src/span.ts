@@ -297,13 +297,18 @@ export function runSpan<T>(
 
 export type TracedOptions = SpanOptions & { name?: string }
 
+/** What `@traced()` needs of a logger. */
+export interface SpanRunner {
+  span<T>(name: string, fn: (span: Span) => T, options?: SpanOptions): T
+}
+
 type AnyFn = (this: unknown, ...args: unknown[]) => unknown
 
 /**
  * Method decorator: each call runs in a span named `Class.method` (or `name`).
  * Works with standard (TS 5+) and legacy (`experimentalDecorators`) decorators.
  */
-export function makeTraced(getHost: () => SpanHost) {
+export function makeTraced(getLogger: () => SpanRunner) {
   return function traced(nameOrOptions?: string | TracedOptions): any {
     const opts: TracedOptions =
       typeof nameOrOptions === 'string' ? { name: nameOrOptions } : (nameOrOptions ?? {})
@@ -314,7 +319,7 @@ export function makeTraced(getHost: () => SpanHost) {
     ): AnyFn =>
       function (this: unknown, ...args: unknown[]) {
         const name = opts.name ?? `${className(this)}.${methodName}`
-        return runSpan(getHost(), name, () => original.apply(this, args), opts)
+        return getLogger().span(name, () => original.apply(this, args), opts)
       }
     return function (target: unknown, keyOrContext: unknown, descriptor?: PropertyDescriptor): any {
       if (keyOrContext && typeof keyOrContext === 'object' && 'kind' in keyOrContext) {
