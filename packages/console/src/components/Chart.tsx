@@ -110,6 +110,8 @@ export function Chart(props: ChartProps) {
       data.splice(1, shown.length, ...shown.slice().reverse())
     }
     const plot = new uPlot(opts, data, el)
+    // the instance, for tests and for debugging from the devtools console
+    Object.defineProperty(el, 'uplot', { value: plot, configurable: true })
     plot.root.setAttribute('role', 'img')
     plot.root.setAttribute('aria-label', props.title)
 

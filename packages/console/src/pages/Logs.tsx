@@ -45,6 +45,7 @@ function Row({ e, selected, onSelect }: { e: Ev; selected: boolean; onSelect: ()
     <div
       class={`row lvl-${e.level}${selected ? ' selected' : ''}`}
       role="row"
+      data-id={e.id}
       aria-selected={selected}
       onClick={onSelect}
       style={{ height: `${ROW}px` }}
