@@ -192,8 +192,13 @@ export function main(argv: string[], io: CliIo = {}): Promise<number> {
   }
   const remote = server
     ? {
+        openReader: () => remoteStore(server, env['THREADLINE_API_KEY'] || undefined),
         openStore: () =>
-          Promise.resolve(remoteStore(server, env['THREADLINE_API_KEY'] || undefined)),
+          Promise.reject(
+            new Error(
+              `this command needs the store itself, not a server's query API: run it without --server where the store is`,
+            ),
+          ),
       }
     : {}
   return runCli(args, { ...io, ...remote }, { serve: serveCommand, keys: keysCommand })

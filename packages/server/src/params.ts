@@ -21,7 +21,7 @@ const LISTS = new Set([
   'tags',
   'group_by',
 ])
-const NUMBERS = new Set(['status_min', 'status_max', 'limit', 'offset'])
+const NUMBERS = new Set(['status_min', 'status_max', 'limit', 'offset', 'buckets'])
 const BOOLEANS = new Set(['errors_only', 'with_total'])
 
 /**

@@ -1,15 +1,19 @@
-// The read side of a Store, over a running server's query API: lets the CLI (`--server`)
+// The read side of a store over a running server's query API: lets the CLI (`--server`)
 // read a store that another process holds open (an embedded PGlite directory can have
-// only one process at a time).
+// only one process at a time), or a server elsewhere.
 import type { ThreadlineEvent } from '@threadline/core'
 import {
   StoreQueryError,
   type ErrorGroup,
-  type EventFilters,
+  type FacetsResult,
   type QueryResult,
+  type SessionDetail,
+  type SessionSummary,
   type StatsRow,
-  type Store,
+  type StoreEngine,
+  type StoreReader,
   type TraceResult,
+  type UserSummary,
 } from '@threadline/store'
 
 /** Filters as a query string (lists comma-joined, attributes as `attributes.key=value`). */
@@ -27,18 +31,28 @@ export function filtersToQuery(filters: object): string {
   return text ? `?${text}` : ''
 }
 
-const unavailable = (what: string) => () =>
-  Promise.reject(new Error(`${what} is not available through --server; run it where the store is`))
-
-/** A `Store` whose reads go to `baseUrl`'s query API with `apiKey`. */
-export function remoteStore(baseUrl: string, apiKey?: string): Store {
+/**
+ * A `StoreReader` whose reads go to `baseUrl`'s query API with `apiKey` (scoped to the
+ * key's org). Asks the server's `/api/info` first, so an unreachable server or a wrong URL
+ * fails here, with the address.
+ */
+export async function remoteStore(baseUrl: string, apiKey?: string): Promise<StoreReader> {
   const base = baseUrl.replace(/\/+$/, '')
   const headers: Record<string, string> = { 'content-type': 'application/json' }
   if (apiKey) headers.authorization = `Bearer ${apiKey}`
 
-  async function call<T>(path: string, init: RequestInit = {}): Promise<T | undefined> {
-    const res = await fetch(base + path, { ...init, headers })
-    if (res.status === 404 && path.startsWith('/api/logs/trace/')) return undefined
+  async function request(path: string, init: RequestInit = {}): Promise<Response> {
+    try {
+      return await fetch(base + path, { ...init, headers })
+    } catch (error) {
+      const cause = (error as { cause?: { message?: string } }).cause?.message
+      throw new Error(`cannot reach the server at ${base}${cause ? `: ${cause}` : ''}`)
+    }
+  }
+  /** The JSON answer; `undefined` on a 404 when `missing` allows it. */
+  async function call<T>(path: string, init: RequestInit = {}, missing = false) {
+    const res = await request(path, init)
+    if (res.status === 404 && missing) return undefined
     if (!res.ok) throw await failure(res)
     return (await res.json()) as T
   }
@@ -48,43 +62,45 @@ export function remoteStore(baseUrl: string, apiKey?: string): Store {
       return new StoreQueryError(body.field, (body.message ?? '').replace(/^invalid [^:]+: /, ''))
     return new Error(`${res.status} from ${base}: ${body.message ?? res.statusText}`)
   }
+  const get = async <T>(path: string): Promise<T> => (await call<T>(path))!
+
+  const info = await get<{ mode: string; engine: StoreEngine; version: string }>('/api/info')
 
   return {
-    engine: 'postgres',
+    engine: info.engine,
     schema: 'remote',
-    keys: {
-      create: unavailable('keys create'),
-      verify: unavailable('keys'),
-      list: unavailable('keys list'),
-      revoke: unavailable('keys revoke'),
-      activeCount: unavailable('keys'),
-    },
-    insert: unavailable('insert'),
-    applyRetention: unavailable('retention'),
-    migrate: unavailable('migrate'),
     async query(options = {}) {
       return (await call<QueryResult>('/api/logs/query', {
         method: 'POST',
         body: JSON.stringify(options),
       }))!
     },
-    trace: (traceId) => call<TraceResult>(`/api/logs/trace/${encodeURIComponent(traceId)}`),
-    async errors(options: EventFilters = {}) {
-      return (await call<{ errors: ErrorGroup[] }>(`/api/errors${filtersToQuery(options)}`))!.errors
-    },
-    async stats(options = {}) {
-      return (await call<{ stats: StatsRow[] }>(`/api/stats${filtersToQuery(options)}`))!.stats
-    },
+    trace: (traceId) =>
+      call<TraceResult>(`/api/logs/trace/${encodeURIComponent(traceId)}`, {}, true),
+    errors: async (options = {}) =>
+      (await get<{ errors: ErrorGroup[] }>(`/api/errors${filtersToQuery(options)}`)).errors,
+    stats: async (options = {}) =>
+      (await get<{ stats: StatsRow[] }>(`/api/stats${filtersToQuery(options)}`)).stats,
+    facets: (field, options = {}) =>
+      get<FacetsResult>(`/api/facets${filtersToQuery({ field, ...options })}`),
+    sessions: async (options = {}) =>
+      (await get<{ sessions: SessionSummary[] }>(`/api/sessions${filtersToQuery(options)}`))
+        .sessions,
+    session: (sessionId) =>
+      call<SessionDetail>(`/api/sessions/${encodeURIComponent(sessionId)}`, {}, true),
+    users: async (options = {}) =>
+      (await get<{ users: UserSummary[] }>(`/api/users${filtersToQuery(options)}`)).users,
     async *export(options = {}) {
-      const res = await fetch(`${base}/api/logs/export`, {
+      const res = await request('/api/logs/export', {
         method: 'POST',
-        headers,
         body: JSON.stringify(options),
       })
       if (!res.ok || !res.body) throw await failure(res)
       const decoder = new TextDecoder()
       for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>)
         yield decoder.decode(chunk, { stream: true })
+      const tail = decoder.decode()
+      if (tail) yield tail
     },
     async count() {
       const r = await call<{ total: number; events: ThreadlineEvent[] }>('/api/logs/query', {
@@ -94,7 +110,7 @@ export function remoteStore(baseUrl: string, apiKey?: string): Store {
       return r?.total ?? 0
     },
     async info() {
-      return { engine: 'postgres', schema: 'remote', location: base, migrations: [] }
+      return { engine: info.engine, schema: 'remote', location: base, migrations: [] }
     },
     close: () => Promise.resolve(),
   }

@@ -1,8 +1,9 @@
 // Errors grouped by fingerprint, and stats grouped by any allow-listed field and time bucket.
+import { LEVEL_VALUES, type Level } from '@threadline/core'
 import type { Engine } from './engine.js'
 import { StoreQueryError } from './errors.js'
 import { canonicalFilters, intOption, Params, whereClauses, whereSql } from './filters.js'
-import { parseDuration, show } from './time.js'
+import { parseDuration, parseTime, show } from './time.js'
 import type { ErrorGroup, ErrorsOptions, GroupByField, StatsOptions, StatsRow } from './types.js'
 
 const iso = (v: unknown): string =>
@@ -17,8 +18,10 @@ export async function errorGroups(
   options: ErrorsOptions,
   now: Date,
 ): Promise<ErrorGroup[]> {
-  const f = canonicalFilters(options, new Set(['limit'])) as ErrorsOptions
+  const f = canonicalFilters(options, new Set(['limit', 'buckets'])) as ErrorsOptions
   const limit = intOption('limit', f.limit, 1, 1000, 50)
+  const bucketCount =
+    f.buckets === undefined ? undefined : intOption('buckets', f.buckets, 1, 200, 1)
   const params = new Params()
   const where = [
     ...whereClauses(f, params, now),
@@ -35,14 +38,16 @@ export async function errorGroups(
             max("timestamp") AS last_seen,
             count(DISTINCT user_id)::int AS affected_users,
             (array_agg(DISTINCT user_id) FILTER (WHERE user_id IS NOT NULL))[1:10] AS users,
-            (array_agg(trace_id ORDER BY "timestamp" DESC) FILTER (WHERE trace_id IS NOT NULL))[1] AS sample_trace_id
+            (array_agg(trace_id ORDER BY "timestamp" DESC) FILTER (WHERE trace_id IS NOT NULL))[1] AS sample_trace_id,
+            (array_agg(DISTINCT service))[1:10] AS services,
+            array_agg(DISTINCT level) AS levels
        FROM events ${whereSql(where)}
       GROUP BY 1
       ORDER BY count(*) DESC, max("timestamp") DESC
       LIMIT ${params.add(limit)}`,
     params.values,
   )
-  return rows.map((r) => ({
+  const groups: ErrorGroup[] = rows.map((r) => ({
     fingerprint: String(r.fingerprint),
     type: (r.type as string | null) ?? null,
     message: (r.message as string | null) ?? null,
@@ -54,11 +59,72 @@ export async function errorGroups(
     affected_users: Number(r.affected_users),
     users: (r.users as string[] | null) ?? [],
     sample_trace_id: (r.sample_trace_id as string | null) ?? null,
+    services: (r.services as string[] | null) ?? [],
+    levels: sortLevels((r.levels as string[] | null) ?? []),
   }))
+  if (bucketCount !== undefined && groups.length > 0)
+    await addBuckets(engine, f, groups, bucketCount, now)
+  return groups
+}
+
+const sortLevels = (levels: string[]): string[] =>
+  levels.sort((a, b) => (LEVEL_VALUES[a as Level] ?? 0) - (LEVEL_VALUES[b as Level] ?? 0))
+
+/**
+ * Count each group in `n` equal slices of [since, until): `since` as given, else the
+ * earliest first occurrence among the groups; `until` as given, else now (or the latest
+ * occurrence, when that is later: clocks ahead of ours).
+ */
+async function addBuckets(
+  engine: Engine,
+  f: ErrorsOptions,
+  groups: ErrorGroup[],
+  n: number,
+  now: Date,
+): Promise<void> {
+  const from = Date.parse(
+    f.since !== undefined
+      ? parseTime(f.since, 'since', now)
+      : groups.reduce((a, g) => (g.first_seen < a ? g.first_seen : a), groups[0]!.first_seen),
+  )
+  const latest = Date.parse(
+    groups.reduce((a, g) => (g.last_seen > a ? g.last_seen : a), groups[0]!.last_seen),
+  )
+  const to =
+    f.until !== undefined
+      ? Date.parse(parseTime(f.until, 'until', now))
+      : Math.max(now.getTime(), latest + 1)
+  const width = Math.max(1, (to - from) / n)
+  const params = new Params()
+  const where = [
+    ...whereClauses(f, params, now),
+    '(error_fingerprint IS NOT NULL OR level_value >= 50)',
+    `${ERROR_KEY} = ANY(${params.add(groups.map((g) => g.fingerprint))}::text[])`,
+    `"timestamp" >= ${params.add(new Date(from).toISOString())}::timestamptz`,
+    `"timestamp" < ${params.add(new Date(to).toISOString())}::timestamptz`,
+  ]
+  const { rows } = await engine.query<{ fingerprint: string; slot: number; count: number }>(
+    `SELECT ${ERROR_KEY} AS fingerprint,
+            floor((extract(epoch FROM "timestamp") * 1000 - ${params.add(from)}) / ${params.add(width)})::int AS slot,
+            count(*)::int AS count
+       FROM events ${whereSql(where)}
+      GROUP BY 1, 2`,
+    params.values,
+  )
+  const byKey = new Map(
+    groups.map((g) => [g.fingerprint, (g.buckets = new Array<number>(n).fill(0))]),
+  )
+  for (const r of rows) {
+    const slots = byKey.get(String(r.fingerprint))
+    const i = Math.min(n - 1, Math.max(0, Number(r.slot)))
+    if (slots) slots[i]! += Number(r.count)
+  }
+  const window = { since: new Date(from).toISOString(), until: new Date(to).toISOString() }
+  for (const g of groups) g.window = window
 }
 
 /** `group_by` names and their columns. */
-const GROUPS: Record<GroupByField, string> = {
+export const GROUPS: Record<GroupByField, string> = {
   service: 'service',
   category: 'category',
   event: 'event',

@@ -1,6 +1,7 @@
 // createStore: pick the engine, migrate, and wire the query modules to it.
 import { ThreadlineConfigError } from '@threadline/core'
 import { errorGroups, stats } from './aggregate.js'
+import { facets, loadSession, sessions, users } from './explore.js'
 import { openPglite, openPostgres, type Engine } from './engine.js'
 import { inserter } from './insert.js'
 import { apiKeys } from './keys.js'
@@ -67,6 +68,10 @@ export async function createStore(options: StoreOptions = {}): Promise<Store> {
     errors: (q = {}) => errorGroups(engine, q, new Date()),
     stats: (q = {}) => stats(engine, q, new Date()),
     export: (q = {}) => exportEvents(engine, q, new Date()),
+    facets: (field, q = {}) => facets(engine, field, q, new Date()),
+    sessions: (q = {}) => sessions(engine, q, new Date()),
+    session: (sessionId, scope = {}) => loadSession(engine, sessionId, scope),
+    users: (q = {}) => users(engine, q, new Date()),
     applyRetention: (r) => applyRetention(engine, parts, r),
     migrate: () => migrate(engine, schema),
     keys: apiKeys(engine),

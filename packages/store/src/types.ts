@@ -181,6 +181,11 @@ export interface TraceResult {
 export interface ErrorsOptions extends EventFilters {
   /** Groups returned, most frequent first. @default 50 */
   limit?: number
+  /**
+   * Also count each group in this many equal slices (1-200) of the window, from `since`
+   * (or the earliest first occurrence among the groups) to `until` (or now): a sparkline.
+   */
+  buckets?: number
 }
 
 export interface ErrorGroup {
@@ -198,6 +203,14 @@ export interface ErrorGroup {
   users: string[]
   /** The trace of the most recent occurrence. */
   sample_trace_id: string | null
+  /** Services the group occurred in (up to 10). */
+  services: string[]
+  /** Levels its events were written at, e.g. `['error']`. */
+  levels: string[]
+  /** With `buckets`: the group's count in each slice of the window, oldest first. */
+  buckets?: number[]
+  /** With `buckets`: the window the slices divide (ISO). */
+  window?: { since: string; until: string }
 }
 
 export type GroupByField =
@@ -214,6 +227,115 @@ export type GroupByField =
   | 'level'
   | 'kind'
   | 'environment'
+
+/** A field `facets` counts the values of: any `group_by` name, or `session`. */
+export type FacetField = GroupByField | 'session'
+
+export interface FacetsOptions extends EventFilters {
+  /** Values returned, most frequent first. @default 50 (max 1000) */
+  limit?: number
+}
+
+export interface FacetsResult {
+  field: FacetField
+  /** Most frequent first; events without a value are not counted. `status_code` values are numbers. */
+  values: { value: string | number; count: number }[]
+}
+
+export interface SessionsOptions extends EventFilters {
+  /** Sessions returned, latest activity first. @default 50 (max 1000) */
+  limit?: number
+}
+
+/** One conversation (`session_id`): counted over the events that carry the session id. */
+export interface SessionSummary {
+  session_id: string
+  /** The user of the latest event that names one. */
+  user_id: string | null
+  org_id: string | null
+  first_seen: string
+  last_seen: string
+  /** Distinct trace ids: one per request or agent turn. */
+  turns: number
+  events: number
+  /** Events at error or fatal, or spans with status `error`. */
+  errors: number
+  input_tokens: number
+  output_tokens: number
+  /** `null` when no event carries a cost. */
+  cost_usd: number | null
+  models: string[]
+  services: string[]
+}
+
+/** A quality score an app recorded for a turn (see the store README's score convention). */
+export interface SessionScore {
+  name: string
+  value: number
+  comment: string | null
+}
+
+/** One trace of a session, in time order. Counted over every event of the trace. */
+export interface SessionTurn {
+  trace_id: string
+  /** The turn's first event. */
+  timestamp: string
+  /** The root span's name, else the first event's message. */
+  name: string | null
+  duration_ms: number
+  models: string[]
+  /** Token and cost sums, counted once as in `trace()` (spans when they carry usage). */
+  input_tokens: number
+  output_tokens: number
+  cost_usd: number | null
+  /** Time to first token of the turn's first LLM call that reports one. */
+  ttft_ms: number | null
+  errors: number
+  /** The prompt of the turn's first LLM event, as recorded (redaction markers kept); `null` when not recorded. */
+  input: unknown
+  /** The completion of the turn's last LLM event, as recorded; `null` when not recorded. */
+  output: unknown
+  scores: SessionScore[]
+}
+
+export interface SessionDetail {
+  session_id: string
+  user_ids: string[]
+  first_seen: string
+  last_seen: string
+  totals: {
+    turns: number
+    events: number
+    errors: number
+    input_tokens: number
+    output_tokens: number
+    cost_usd: number | null
+    /** From the first event's start to the last one's end. */
+    duration_ms: number
+  }
+  turns: SessionTurn[]
+}
+
+export interface UsersOptions extends EventFilters {
+  /** Users returned, most events first. @default 50 (max 1000) */
+  limit?: number
+}
+
+export interface UserSummary {
+  user_id: string
+  /** Server spans and HTTP request events (`category: http`, `event: request`). */
+  requests: number
+  events: number
+  errors: number
+  /** Distinct session ids. */
+  sessions: number
+  input_tokens: number
+  output_tokens: number
+  /** `null` when no event carries a cost. */
+  cost_usd: number | null
+  first_seen: string
+  last_seen: string
+}
 
 export interface StatsOptions extends EventFilters {
   group_by?: GroupByField | GroupByField[]
@@ -314,10 +436,13 @@ export interface ApiKeys {
   activeCount(): Promise<number>
 }
 
-export interface Store {
+/**
+ * Everything that reads events: what the CLI's read commands, the query API and the console
+ * need. A running server's query API implements it too (the CLI's `--server`).
+ */
+export interface StoreReader {
   readonly engine: StoreEngine
   readonly schema: string
-  insert(events: readonly ThreadlineEvent[]): Promise<InsertResult>
   query(options?: QueryOptions): Promise<QueryResult>
   /** `org_id` scopes the lookup; another org's trace returns `undefined`. */
   trace(traceId: string, scope?: { org_id?: string }): Promise<TraceResult | undefined>
@@ -325,12 +450,30 @@ export interface Store {
   stats(options?: StatsOptions): Promise<StatsRow[]>
   /** Streams the export in chunks of text; memory stays bounded whatever the size. */
   export(options?: ExportOptions): AsyncIterable<string>
+  /** The most frequent values of one field among the matching events (for filter menus). */
+  facets(field: FacetField, options?: FacetsOptions): Promise<FacetsResult>
+  /** Sessions (`session_id`), latest activity first. */
+  sessions(options?: SessionsOptions): Promise<SessionSummary[]>
+  /** One session turn by turn; `org_id` scopes it, `undefined` when it has no events there. */
+  session(sessionId: string, scope?: { org_id?: string }): Promise<SessionDetail | undefined>
+  /** Users, most events first. */
+  users(options?: UsersOptions): Promise<UserSummary[]>
+  /** Count of stored events (all orgs). */
+  count(): Promise<number>
+  info(): Promise<StoreInfo>
+  /** Release connections. */
+  close(): Promise<void>
+}
+
+/** Everything that changes the store or administers it. */
+export interface StoreWriter {
+  insert(events: readonly ThreadlineEvent[]): Promise<InsertResult>
   applyRetention(options: RetentionOptions): Promise<RetentionResult>
   /** Apply pending migrations (done on open unless `migrate: false`). Returns the ids applied now. */
   migrate(): Promise<string[]>
   readonly keys: ApiKeys
-  /** Count of stored events (all orgs). */
-  count(): Promise<number>
-  info(): Promise<StoreInfo>
   close(): Promise<void>
 }
+
+/** An open store: the reader and the writer over one database. */
+export interface Store extends StoreReader, StoreWriter {}

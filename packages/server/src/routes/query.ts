@@ -1,5 +1,5 @@
-// The read API under /api: events, traces, errors, stats.
-import type { EventFilters } from '@threadline/store'
+// The read API under /api: events, traces, errors, stats, facets, sessions, users.
+import { StoreQueryError, type EventFilters, type FacetField } from '@threadline/store'
 import type { FastifyInstance } from 'fastify'
 import { timed, type ServerContext } from '../context.js'
 import { HttpError } from '../http-error.js'
@@ -43,6 +43,45 @@ export async function queryRoutes(app: FastifyInstance, ctx: ServerContext): Pro
     { preHandler },
     timed(ctx, 'stats', async (request) => ({
       stats: await store.stats(auth.scoped(request, filtersFromQuery(request.query as Query))),
+    })),
+  )
+
+  app.get(
+    '/api/facets',
+    { preHandler },
+    timed(ctx, 'facets', async (request) => {
+      const { field, ...filters } = filtersFromQuery(request.query as Query)
+      if (field === undefined) throw new StoreQueryError('field', 'is required (?field=service)')
+      return store.facets(field as FacetField, auth.scoped(request, filters))
+    }),
+  )
+
+  app.get(
+    '/api/sessions',
+    { preHandler },
+    timed(ctx, 'sessions', async (request) => ({
+      sessions: await store.sessions(
+        auth.scoped(request, filtersFromQuery(request.query as Query)),
+      ),
+    })),
+  )
+
+  app.get<{ Params: { id: string } }>(
+    '/api/sessions/:id',
+    { preHandler },
+    timed(ctx, 'session', async (request) => {
+      const { id } = request.params as { id: string }
+      const session = await store.session(id, auth.orgScope(request))
+      if (!session) throw new HttpError(404, 'not_found', 'no such session')
+      return session
+    }),
+  )
+
+  app.get(
+    '/api/users',
+    { preHandler },
+    timed(ctx, 'users', async (request) => ({
+      users: await store.users(auth.scoped(request, filtersFromQuery(request.query as Query))),
     })),
   )
 }

@@ -1,4 +1,4 @@
-import type { Store, StoreOptions } from '../types.js'
+import type { Store, StoreOptions, StoreReader } from '../types.js'
 
 /** Where the CLI writes: anything with a `write`, optionally a stream with backpressure. */
 export interface CliOutput {
@@ -28,6 +28,12 @@ export interface CliIo {
    * @default createStore
    */
   openStore?: (options: StoreOptions) => Promise<Store>
+  /**
+   * Opens what the read commands (query, trace, errors, stats, export, info) read from, e.g.
+   * a running server's query API. Closed after the command like a default store.
+   * @default openStore
+   */
+  openReader?: (options: StoreOptions) => Promise<StoreReader>
 }
 
 /** One command-line option (a `node:util` `parseArgs` option plus help text). */
@@ -62,6 +68,8 @@ export interface CommandContext {
   storeOptions: StoreOptions
   /** Opens the store once (later calls return the same one); `runCli` closes it when owned. */
   openStore(): Promise<Store>
+  /** Opens the reader once: `openReader` when the CLI was given one, else the store. */
+  openReader(): Promise<StoreReader>
 }
 
 /** A subcommand of the `threadline` binary. */

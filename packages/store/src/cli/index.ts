@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util'
 import type { ParseArgsConfig } from 'node:util'
-import type { Store, StoreOptions } from '../types.js'
+import type { Store, StoreOptions, StoreReader } from '../types.js'
 import { isUsageError, usageError } from './command.js'
 import type {
   CliIo,
@@ -193,6 +193,7 @@ export async function runCli(
   }
 
   let store: Store | undefined
+  let reader: StoreReader | undefined
   const owned = io.openStore === undefined
   try {
     let parsed: { values: OptionValues; positionals: string[] }
@@ -219,6 +220,7 @@ export async function runCli(
     const storeOptions = resolveStoreOptions(values, env)
     const open = io.openStore ?? defaultOpenStore
     let opening: Promise<Store> | undefined
+    let openingReader: Promise<StoreReader> | undefined
     const context: CommandContext = {
       command: name,
       values,
@@ -234,12 +236,19 @@ export async function runCli(
         opening ??= open(storeOptions).then((s) => (store = s))
         return opening
       },
+      openReader: () => {
+        if (!io.openReader) return context.openStore()
+        const openReader = io.openReader
+        openingReader ??= openReader(storeOptions).then((r) => (reader = r))
+        return openingReader
+      },
     }
     return await spec.run(context)
   } catch (err) {
     return await report(err, name, stderr, env)
   } finally {
     if (store && owned) await store.close().catch(() => {})
+    if (reader) await reader.close().catch(() => {})
   }
 }
 

@@ -18,7 +18,7 @@ export const errorsCommand: CommandSpec = {
     const options: ErrorsOptions = { ...toEventFilters(ctx.values, ctx.now) }
     const limit = stringValue(ctx.values, 'limit')
     if (limit !== undefined) options.limit = parsePositiveInt(limit, '--limit', 10_000)
-    const store = await ctx.openStore()
+    const store = await ctx.openReader()
     const groups = await store.errors(options)
     if (ctx.json) {
       await writeJsonLines(ctx.stdout, groups)

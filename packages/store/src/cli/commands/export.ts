@@ -38,7 +38,7 @@ export const exportCommand: CommandSpec = {
     const output = stringValue(ctx.values, 'output')
     if (output === '') throw usageError('--output: a file name is needed', '--output')
 
-    const store = await ctx.openStore()
+    const store = await ctx.openReader()
     if (output === undefined || output === '-') {
       await pump(store.export(options), ctx.stdout)
       return 0

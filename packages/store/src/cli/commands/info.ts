@@ -6,7 +6,7 @@ import { writeOut } from '../output.js'
 export const infoCommand: CommandSpec = {
   summary: 'show the store: engine, location, schema, migrations, event count',
   async run(ctx) {
-    const store = await ctx.openStore()
+    const store = await ctx.openReader()
     const [info, count] = await Promise.all([store.info(), store.count()])
     if (ctx.json) {
       await writeOut(ctx.stdout, JSON.stringify({ ...info, events: count }) + '\n')

@@ -118,7 +118,7 @@ export const queryCommand: CommandSpec = {
     if (cursor !== undefined) options.cursor = cursor
     if (ctx.values['total'] === true) options.with_total = true
 
-    const store = await ctx.openStore()
+    const store = await ctx.openReader()
     const result = await store.query(options)
     if (ctx.json) {
       await writeJsonLines(ctx.stdout, result.events)

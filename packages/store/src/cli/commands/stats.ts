@@ -100,7 +100,7 @@ export const statsCommand: CommandSpec = {
     }
     const limit = stringValue(ctx.values, 'limit')
     if (limit !== undefined) options.limit = parsePositiveInt(limit, '--limit', 100_000)
-    const store = await ctx.openStore()
+    const store = await ctx.openReader()
     const rows = await store.stats(options)
     if (ctx.json) {
       await writeJsonLines(ctx.stdout, rows)

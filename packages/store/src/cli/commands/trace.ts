@@ -27,7 +27,7 @@ export const traceCommand: CommandSpec = {
         throw usageError(`--width: '${width}' must be a whole number from 10 to 200`, '--width')
     }
     const org = stringValue(ctx.values, 'org')
-    const store = await ctx.openStore()
+    const store = await ctx.openReader()
     const trace = await store.trace(traceId, org === undefined ? {} : { org_id: org })
     if (!trace) {
       await writeOut(ctx.stderr, `threadline trace: trace ${traceId} not found\n`)
