@@ -41,10 +41,9 @@ export function onKeyChange(listener: KeyListener): () => void {
   return () => keyListeners.delete(listener)
 }
 
-function headers(json: boolean): Record<string, string> {
+function headers(json: boolean, key = getKey()): Record<string, string> {
   const h: Record<string, string> = { accept: 'application/json' }
   if (json) h['content-type'] = 'application/json'
-  const key = getKey()
   if (key) h.authorization = `Bearer ${key}`
   return h
 }
@@ -68,13 +67,13 @@ async function failure(res: Response): Promise<ApiError> {
 
 export async function request<T>(
   path: string,
-  init: { method?: string; body?: unknown; signal?: AbortSignal } = {},
+  init: { method?: string; body?: unknown; signal?: AbortSignal; key?: string } = {},
 ): Promise<T> {
   let res: Response
   try {
     res = await fetch(path, {
       method: init.method ?? (init.body === undefined ? 'GET' : 'POST'),
-      headers: headers(init.body !== undefined),
+      headers: headers(init.body !== undefined, init.key ?? getKey()),
       ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {}),
       ...(init.signal ? { signal: init.signal } : {}),
     })

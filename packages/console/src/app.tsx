@@ -52,12 +52,12 @@ function KeyGate({ onDone }: { onDone: () => void }) {
           e.preventDefault()
           setBusy(true)
           setError(null)
-          setKey(key.trim())
           try {
-            await request('/api/logs/query', { body: { limit: 1 } })
+            // tried before it is kept, so a bad key never reaches storage
+            await request('/api/logs/query', { body: { limit: 1 }, key: key.trim() })
+            setKey(key.trim())
             onDone()
           } catch (err) {
-            setKey(null)
             setError(
               err instanceof ApiError && err.status === 401
                 ? 'That key is unknown or revoked.'

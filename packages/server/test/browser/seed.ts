@@ -311,7 +311,7 @@ export function seed(now = Date.now(), options: { batch?: number } = {}): Seed {
     checkout: {
       trace_id: web.trace_id,
       llm_span_id: llmSpan,
-      services: ['api', 'llm-gateway', 'web'],
+      services: ['web', 'api', 'llm-gateway'],
     },
     spike: { at: spikeAt, service: 'api', requests: 60, errors: spikeErrors },
     session: { id: sessionId, turns },
