@@ -1,28 +1,11 @@
 // Query-string values (always strings) to the store's filter shapes.
 import { StoreQueryError } from '@threadline/store'
+import { FILTERS, OPTION_TYPES, type FilterDefinition } from '@threadline/store/vocabulary'
 
-const LISTS = new Set([
-  'categories',
-  'log_types',
-  'events',
-  'levels',
-  'severities',
-  'kinds',
-  'services',
-  'environments',
-  'user_id',
-  'session_id',
-  'trace_id',
-  'models',
-  'providers',
-  'routes',
-  'methods',
-  'span_kinds',
-  'tags',
-  'group_by',
-])
-const NUMBERS = new Set(['status_min', 'status_max', 'limit', 'offset', 'buckets'])
-const BOOLEANS = new Set(['errors_only', 'with_total'])
+/** How each query-string name is read: the vocabulary's filters (and aliases), then the options. */
+const TYPES = new Map<string, string>(Object.entries(OPTION_TYPES))
+for (const f of FILTERS as readonly FilterDefinition[])
+  for (const name of [f.name, ...f.aliases]) TYPES.set(name, f.type === 'level' ? 'string' : f.type)
 
 /**
  * `?categories=http,llm&status_min=500&attributes.plan=pro&errors_only=true` to
@@ -37,14 +20,14 @@ export function filtersFromQuery(query: Record<string, unknown>): Record<string,
     if (key.startsWith('attributes.')) {
       const attrs = (out.attributes ??= {}) as Record<string, string>
       attrs[key.slice('attributes.'.length)] = last
-    } else if (LISTS.has(key)) {
+    } else if (TYPES.get(key) === 'list') {
       out[key] = values.flatMap((v) => v.split(',')).filter((v) => v !== '')
-    } else if (NUMBERS.has(key)) {
+    } else if (TYPES.get(key) === 'number') {
       const n = Number(last)
       if (last.trim() === '' || !Number.isFinite(n))
         throw new StoreQueryError(key, `expected a number, got ${JSON.stringify(last)}`)
       out[key] = n
-    } else if (BOOLEANS.has(key)) {
+    } else if (TYPES.get(key) === 'boolean') {
       if (last !== 'true' && last !== 'false')
         throw new StoreQueryError(key, `expected true or false, got ${JSON.stringify(last)}`)
       out[key] = last === 'true'

@@ -4,6 +4,7 @@ import type { Engine } from './engine.js'
 import { StoreQueryError } from './errors.js'
 import { canonicalFilters, intOption, Params, whereClauses, whereSql } from './filters.js'
 import { parseDuration, parseTime, show } from './time.js'
+import { GROUP_BY_FIELDS } from './vocabulary.js'
 import type { ErrorGroup, ErrorsOptions, GroupByField, StatsOptions, StatsRow } from './types.js'
 
 const iso = (v: unknown): string =>
@@ -140,8 +141,10 @@ export const GROUPS: Record<GroupByField, string> = {
   environment: 'environment',
 }
 
-/** Every name `stats` can group by. */
-export const GROUP_BY_FIELDS = Object.keys(GROUPS) as readonly GroupByField[]
+// Every group-by name in the vocabulary has a column here, and no other.
+type Unlisted = Exclude<GroupByField, (typeof GROUP_BY_FIELDS)[number]>
+const allListed: Unlisted extends never ? true : Unlisted = true
+void allListed
 
 const MIN_BUCKET_MS = 1000
 const MAX_BUCKET_MS = 31 * 86_400_000

@@ -6,6 +6,7 @@ import type { Engine } from './engine.js'
 import { StoreQueryError } from './errors.js'
 import { canonicalFilters, intOption, Params, whereClauses, whereSql } from './filters.js'
 import { show } from './time.js'
+import { FACET_FIELDS } from './vocabulary.js'
 import type {
   FacetField,
   FacetsOptions,
@@ -29,9 +30,6 @@ const IS_ERROR = `(level_value >= 50 OR status = 'error')`
 
 /** Facet fields and their columns: the `group_by` names plus `session`. */
 const FACETS: Record<FacetField, string> = { ...GROUPS, session: 'session_id' }
-
-/** Every field `facets` accepts. */
-export const FACET_FIELDS = Object.keys(FACETS) as readonly FacetField[]
 
 export async function facets(
   engine: Engine,

@@ -4,6 +4,7 @@ import { LEVEL_VALUES, toLevel, type Level } from '@threadline/core'
 import { StoreQueryError } from './errors.js'
 import { parseTime, show } from './time.js'
 import type { EventFilters } from './types.js'
+import { FILTERS, filterByName, type FilterName } from './vocabulary.js'
 
 /** Collects bound parameters and hands out their `$n` placeholders. */
 export class Params {
@@ -17,16 +18,8 @@ export class Params {
 const MAX_STRING = 1000
 const MAX_LIST = 1000
 
-/** Seeds' API names, accepted as aliases. */
-const ALIASES: Record<string, string> = {
-  log_types: 'categories',
-  severities: 'levels',
-  start_date: 'since',
-  end_date: 'until',
-}
-
-/** List filters: filter name -> column. */
-const LIST_COLUMNS: Record<string, string> = {
+/** Equality on a column, for the filters whose value is one string or a list of them. */
+const COLUMNS = {
   categories: 'category',
   events: 'event',
   services: 'service',
@@ -40,34 +33,18 @@ const LIST_COLUMNS: Record<string, string> = {
   methods: 'http_method',
   span_kinds: 'span_kind',
   kinds: 'kind',
-}
-/** Single-value filters: filter name -> column. */
-const EQ_COLUMNS: Record<string, string> = {
   org_id: 'org_id',
   request_id: 'request_id',
   resource_type: 'resource_type',
   resource_id: 'resource_id',
   action: 'action',
   fingerprint: 'error_fingerprint',
-}
-const OTHER_FILTERS = new Set([
-  'level',
-  'levels',
-  'since',
-  'until',
-  'status_min',
-  'status_max',
-  'errors_only',
-  'search',
-  'attributes',
-  'tags',
-])
+} as const satisfies Partial<Record<FilterName, string>>
 
-export const FILTER_NAMES: readonly string[] = [
-  ...Object.keys(LIST_COLUMNS),
-  ...Object.keys(EQ_COLUMNS),
-  ...OTHER_FILTERS,
-]
+// The vocabulary and the store's filter type name the same filters, no more, no less.
+type Missing = Exclude<FilterName, keyof EventFilters> | Exclude<keyof EventFilters, FilterName>
+const sameNames: Missing extends never ? true : Missing = true
+void sameNames
 
 function str(field: string, v: unknown): string {
   if (typeof v !== 'string') throw new StoreQueryError(field, `expected a string, got ${show(v)}`)
@@ -110,14 +87,8 @@ export function canonicalFilters(
   const out: Record<string, unknown> = {}
   for (const [rawKey, value] of Object.entries(input)) {
     if (value === undefined) continue
-    const key = ALIASES[rawKey] ?? rawKey
-    if (
-      !(key in LIST_COLUMNS) &&
-      !(key in EQ_COLUMNS) &&
-      !OTHER_FILTERS.has(key) &&
-      !extra.has(key)
-    )
-      throw new StoreQueryError(rawKey, 'unknown filter')
+    const key = extra.has(rawKey) ? rawKey : filterByName(rawKey)?.name
+    if (key === undefined) throw new StoreQueryError(rawKey, 'unknown filter')
     if (key in out) throw new StoreQueryError(rawKey, `given twice (also as ${key})`)
     out[key] = value
   }
@@ -130,19 +101,20 @@ export function canonicalFilters(
 export function whereClauses(f: EventFilters, params: Params, now: Date): string[] {
   const where: string[] = []
   const raw = f as Record<string, unknown>
-  for (const [name, column] of Object.entries(LIST_COLUMNS)) {
+  for (const { name, type } of FILTERS) {
     const v = raw[name]
-    if (v === undefined) continue
+    if (v === undefined || !Object.hasOwn(COLUMNS, name)) continue
+    const column = COLUMNS[name as keyof typeof COLUMNS]
+    if (type === 'string') {
+      where.push(`${column} = ${params.add(str(name, v))}`)
+      continue
+    }
     const values = list(name, v)
     where.push(
       values.length === 1
         ? `${column} = ${params.add(values[0])}`
         : `${column} = ANY(${params.add(values)}::text[])`,
     )
-  }
-  for (const [name, column] of Object.entries(EQ_COLUMNS)) {
-    const v = raw[name]
-    if (v !== undefined) where.push(`${column} = ${params.add(str(name, v))}`)
   }
   if (f.level !== undefined) {
     where.push(`level_value >= ${params.add(LEVEL_VALUES[level('level', f.level)])}`)

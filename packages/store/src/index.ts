@@ -6,5 +6,13 @@ export { StoreQueryError } from './errors.js'
 export { parseDuration, parseTime } from './time.js'
 export { csvCell } from './format.js'
 export { buildTrace } from './trace.js'
-export { GROUP_BY_FIELDS } from './aggregate.js'
-export { FACET_FIELDS } from './explore.js'
+export {
+  FACET_FIELDS,
+  FILTER_NAMES,
+  FILTERS,
+  GROUP_BY_FIELDS,
+  LEVEL_NAMES,
+  OPTION_TYPES,
+  filterByName,
+} from './vocabulary.js'
+export type { FilterDefinition, FilterName, FilterType } from './vocabulary.js'

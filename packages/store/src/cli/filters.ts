@@ -4,52 +4,21 @@ import type { EventFilters, ScalarValue, TimeInput } from '../types.js'
 import { usageError } from './command.js'
 import type { OptionSpec, OptionValues } from './command.js'
 import { parseDuration as durationMs } from '../time.js'
+import { FILTERS, type FilterDefinition } from '../vocabulary.js'
 
-/** The filter flags shared by `query`, `errors`, `stats` and `export`. */
-export const FILTER_OPTIONS: Record<string, OptionSpec> = {
-  level: {
-    type: 'string',
-    description: 'minimum level (warn = warn, error, fatal)',
-    valueName: '<level>',
-  },
-  levels: {
-    type: 'string',
-    multiple: true,
-    description: 'exact levels, comma separated',
-    valueName: '<a,b>',
-  },
-  kind: { type: 'string', description: 'log or span', valueName: '<kind>' },
-  category: {
-    type: 'string',
-    multiple: true,
-    description: 'category (http, llm, audit, ...)',
-    valueName: '<c>',
-  },
-  event: { type: 'string', multiple: true, description: 'event name', valueName: '<e>' },
-  service: { type: 'string', multiple: true, description: 'service name', valueName: '<s>' },
-  env: { type: 'string', multiple: true, description: 'environment', valueName: '<env>' },
-  user: { type: 'string', multiple: true, description: 'user id', valueName: '<id>' },
-  org: { type: 'string', description: 'org id', valueName: '<id>' },
-  session: { type: 'string', multiple: true, description: 'session id', valueName: '<id>' },
-  trace: { type: 'string', multiple: true, description: 'trace id', valueName: '<id>' },
-  request: { type: 'string', description: 'request id', valueName: '<id>' },
-  model: { type: 'string', multiple: true, description: 'LLM model', valueName: '<m>' },
-  provider: { type: 'string', multiple: true, description: 'LLM provider', valueName: '<p>' },
-  route: { type: 'string', multiple: true, description: 'HTTP route template', valueName: '<r>' },
-  method: { type: 'string', multiple: true, description: 'HTTP method', valueName: '<m>' },
-  status: { type: 'string', description: 'HTTP status: 404, 500-599 or 5xx', valueName: '<code>' },
-  since: { type: 'string', description: 'from: 24h, 7d, 30m ago or an ISO time', valueName: '<t>' },
-  until: { type: 'string', description: 'before: 1h ago or an ISO time', valueName: '<t>' },
-  search: { type: 'string', description: 'full-text search in messages', valueName: '<text>' },
-  attr: {
-    type: 'string',
-    multiple: true,
-    description: 'attribute equals value (k=3 is a number, k:=3 text)',
-    valueName: '<k=v>',
-  },
-  tag: { type: 'string', multiple: true, description: 'tag', valueName: '<tag>' },
-  fingerprint: { type: 'string', description: 'error fingerprint', valueName: '<fp>' },
-  'errors-only': { type: 'boolean', description: 'only events with an error' },
+/** The filter flags shared by `query`, `errors`, `stats` and `export`: the vocabulary's. */
+export const FILTER_OPTIONS: Record<string, OptionSpec> = {}
+for (const f of FILTERS as readonly FilterDefinition[]) {
+  if (!f.flag || f.flag in FILTER_OPTIONS) continue
+  FILTER_OPTIONS[f.flag] =
+    f.type === 'boolean'
+      ? { type: 'boolean', description: f.description }
+      : {
+          type: 'string',
+          multiple: f.type === 'list' || f.type === 'attributes',
+          description: f.flag === 'status' ? 'HTTP status: 404, 500-599 or 5xx' : f.description,
+          valueName: f.placeholder,
+        }
 }
 
 const LEVEL_NAMES: readonly string[] = [...LEVELS, 'critical']
@@ -169,32 +138,8 @@ export function parseAttr(value: string, flag = '--attr'): [string, ScalarValue]
   return [key, raw]
 }
 
+/** Store field -> CLI flag: the vocabulary's filters, and the commands' own options. */
 const FIELD_FLAGS: Record<string, string> = {
-  org_id: '--org',
-  categories: '--category',
-  events: '--event',
-  level: '--level',
-  levels: '--levels',
-  kinds: '--kind',
-  services: '--service',
-  environments: '--env',
-  since: '--since',
-  until: '--until',
-  user_id: '--user',
-  session_id: '--session',
-  trace_id: '--trace',
-  request_id: '--request',
-  models: '--model',
-  providers: '--provider',
-  routes: '--route',
-  methods: '--method',
-  status_min: '--status',
-  status_max: '--status',
-  fingerprint: '--fingerprint',
-  errors_only: '--errors-only',
-  search: '--search',
-  attributes: '--attr',
-  tags: '--tag',
   limit: '--limit',
   cursor: '--cursor',
   sort_by: '--sort',
@@ -203,6 +148,8 @@ const FIELD_FLAGS: Record<string, string> = {
   format: '--format',
   default: '--default',
 }
+for (const f of FILTERS as readonly FilterDefinition[])
+  if (f.flag) FIELD_FLAGS[f.name] = `--${f.flag}`
 
 /** The CLI flag for a store filter field (`since` → `--since`, `attributes.x` → `--attr`). */
 export function flagForField(field: string): string | undefined {
@@ -211,73 +158,64 @@ export function flagForField(field: string): string | undefined {
 }
 
 /**
- * Map the filter flags to store `EventFilters`. Throws a `UsageError` naming the flag
- * when a value is malformed.
+ * Map the filter flags to store `EventFilters`, filter by filter from the vocabulary. Throws a
+ * `UsageError` naming the flag when a value is malformed.
  */
 export function toEventFilters(values: OptionValues, now?: Date): EventFilters {
-  const f: EventFilters = {}
-  const level = stringValue(values, 'level')
-  if (level !== undefined) f.level = parseLevel(level, '--level')
-  const levels = listValue(values, 'levels')
-  if (levels.length) f.levels = one(levels.map((l) => parseLevel(l, '--levels')))
-  const kind = stringValue(values, 'kind')
-  if (kind !== undefined) {
-    if (kind !== 'log' && kind !== 'span')
-      throw usageError(`--kind: '${kind}' must be log or span`, '--kind')
-    f.kinds = kind
+  const f: Record<string, unknown> = {}
+  for (const def of FILTERS as readonly FilterDefinition[]) {
+    const name = def.flag
+    if (!name || values[name] === undefined) continue
+    const flag = `--${name}`
+    switch (def.type) {
+      case 'list': {
+        let list = listValue(values, name)
+        if (!list.length) break
+        if (def.name === 'levels') list = list.map((l) => parseLevel(l, flag))
+        else if (def.name === 'methods') list = list.map((m) => m.toUpperCase())
+        else if (def.values)
+          for (const v of list)
+            if (!def.values.includes(v))
+              throw usageError(`${flag}: '${v}' must be one of ${def.values.join(', ')}`, flag)
+        f[def.name] = one(list)
+        break
+      }
+      case 'string': {
+        const v = stringValue(values, name)
+        if (v !== undefined) f[def.name] = v
+        break
+      }
+      case 'level': {
+        const v = stringValue(values, name)
+        if (v !== undefined) f[def.name] = parseLevel(v, flag)
+        break
+      }
+      case 'time': {
+        const v = stringValue(values, name)
+        if (v !== undefined) f[def.name] = parseTime(v, flag, now)
+        break
+      }
+      case 'boolean':
+        if (values[name] === true) f[def.name] = true
+        break
+      case 'number': {
+        // `--status` is the one number flag: a code, a range or a class, for both bounds.
+        const v = stringValue(values, name)
+        if (v === undefined) break
+        const range = parseStatus(v, flag)
+        const bound = def.name.endsWith('_min') ? range.min : range.max
+        if (bound !== undefined) f[def.name] = bound
+        break
+      }
+      case 'attributes': {
+        const raw = values[name]
+        const list = (Array.isArray(raw) ? raw : [raw]).filter(
+          (a): a is string => typeof a === 'string',
+        )
+        if (list.length) f[def.name] = Object.fromEntries(list.map((a) => parseAttr(a, flag)))
+        break
+      }
+    }
   }
-  const lists: [string, 'categories' | 'events' | 'services' | 'environments'][] = [
-    ['category', 'categories'],
-    ['event', 'events'],
-    ['service', 'services'],
-    ['env', 'environments'],
-  ]
-  for (const [flag, key] of lists) {
-    const l = listValue(values, flag)
-    if (l.length) f[key] = one(l)
-  }
-  const more: [string, 'user_id' | 'session_id' | 'trace_id' | 'models' | 'providers'][] = [
-    ['user', 'user_id'],
-    ['session', 'session_id'],
-    ['trace', 'trace_id'],
-    ['model', 'models'],
-    ['provider', 'providers'],
-  ]
-  for (const [flag, key] of more) {
-    const l = listValue(values, flag)
-    if (l.length) f[key] = one(l)
-  }
-  const routes = listValue(values, 'route')
-  if (routes.length) f.routes = one(routes)
-  const methods = listValue(values, 'method')
-  if (methods.length) f.methods = one(methods.map((m) => m.toUpperCase()))
-  const tags = listValue(values, 'tag')
-  if (tags.length) f.tags = one(tags)
-  const org = stringValue(values, 'org')
-  if (org !== undefined) f.org_id = org
-  const request = stringValue(values, 'request')
-  if (request !== undefined) f.request_id = request
-  const fingerprint = stringValue(values, 'fingerprint')
-  if (fingerprint !== undefined) f.fingerprint = fingerprint
-  const status = stringValue(values, 'status')
-  if (status !== undefined) {
-    const { min, max } = parseStatus(status)
-    if (min !== undefined) f.status_min = min
-    if (max !== undefined) f.status_max = max
-  }
-  const since = stringValue(values, 'since')
-  if (since !== undefined) f.since = parseTime(since, '--since', now)
-  const until = stringValue(values, 'until')
-  if (until !== undefined) f.until = parseTime(until, '--until', now)
-  const search = stringValue(values, 'search')
-  if (search !== undefined) f.search = search
-  const attrs = values['attr']
-  if (attrs !== undefined) {
-    const list = (Array.isArray(attrs) ? attrs : [attrs]).filter(
-      (a): a is string => typeof a === 'string',
-    )
-    if (list.length) f.attributes = Object.fromEntries(list.map((a) => parseAttr(a)))
-  }
-  if (values['errors-only'] === true) f.errors_only = true
-  return f
+  return f as EventFilters
 }

@@ -1,4 +1,4 @@
-import { GROUP_BY_FIELDS } from '../../aggregate.js'
+import { GROUP_BY_FIELDS } from '../../vocabulary.js'
 import type { GroupByField, StatsOptions, StatsRow } from '../../types.js'
 import { usageError } from '../command.js'
 import type { CommandSpec } from '../command.js'
