@@ -8,7 +8,7 @@
 // 4. A scripted workload: cross-service checkouts, a failing refund, a slow report, RAG
 //    queries and an agent run; one checkout's trace id is shown in each service's output.
 // 5. From the store: services, events stored, one request's waterfall (`threadline trace`),
-//    errors grouped, cost by model, and the API's URL.
+//    errors grouped, cost by model, and the console's and the API's URLs.
 // On a terminal it then keeps running until Ctrl-C; otherwise it stops. Exits non-zero when
 // something is missing.
 import { spawn } from 'node:child_process'
@@ -231,6 +231,18 @@ try {
       await cli(server.url, ['stats', '--by', 'model', '--kind', 'span', '--category', 'llm'])
     ).trimEnd(),
   )
+  // the web console is served by the same server: check it answers, then say where to look
+  const page = await fetch(`${server.url}/`, { headers: { accept: 'text/html' } })
+  const html = await page.text()
+  if (!page.ok || !html.includes('id="app"')) {
+    failed = true
+    console.log(paint('31', `the console did not answer at ${server.url}/ (${page.status})`))
+  }
+  console.log(paint('1', `\nthe console: ${server.url}/`))
+  console.log(`  overview     ${server.url}/?range=1h`)
+  console.log(`  a trace      ${server.url}/traces/${traceId}`)
+  console.log(`  errors       ${server.url}/errors?range=1h`)
+  console.log(`  LLM sessions ${server.url}/sessions?range=1h`)
   console.log(paint('1', `\nthe API: ${server.url}`))
   console.log(
     `  curl -s -X POST ${server.url}/api/logs/query -H 'content-type: application/json' -d '{"filters":{"severities":["error"]},"limit":5}'`,

@@ -46,6 +46,9 @@ it('the demo sends every service to one store and prints what it holds', async (
   expect(out).toContain('payment provider unavailable')
   expect(out).toMatch(/gpt-4o-mini\S*\s+\d+\s+[\d.]+%/)
   expect(out).toContain('every service, one store')
+  expect(out).toMatch(/the console: http:\/\/127\.0\.0\.1:\d+\//)
+  expect(out).toMatch(new RegExp(`a trace\\s+http://127\\.0\\.0\\.1:\\d+/traces/${traceId}`))
+  expect(out).toMatch(/errors\s+http:\/\/127\.0\.0\.1:\d+\/errors/)
 
   // The store the server left behind (the demo stopped it).
   const store = await createStore({ dataDir })

@@ -1,37 +1,18 @@
-// The URL's query parameters are the API's filter names, so a console link and an API call
-// say the same thing. This turns them into the JSON filters of `POST /api/logs/query`.
+// The URL's query parameters are the API's filter names (the store's vocabulary, defined once),
+// so a console link and an API call say the same thing. This turns them into the JSON filters
+// of `POST /api/logs/query`.
+import { FILTERS } from '@threadline/store/vocabulary'
 import { timeWindow } from './time.js'
 
+const ofType = (...types: string[]) =>
+  new Set<string>(FILTERS.filter((f) => types.includes(f.type)).map((f) => f.name))
+
 /** Filter parameters whose values are comma-separated lists. */
-export const LIST_FILTERS = new Set([
-  'services',
-  'categories',
-  'events',
-  'levels',
-  'kinds',
-  'environments',
-  'user_id',
-  'session_id',
-  'trace_id',
-  'models',
-  'providers',
-  'routes',
-  'methods',
-  'span_kinds',
-  'tags',
-])
-const SINGLE_FILTERS = new Set([
-  'org_id',
-  'level',
-  'request_id',
-  'resource_type',
-  'resource_id',
-  'action',
-  'fingerprint',
-  'search',
-])
-const NUMBER_FILTERS = new Set(['status_min', 'status_max'])
-const BOOLEAN_FILTERS = new Set(['errors_only'])
+export const LIST_FILTERS = ofType('list')
+// the time window is the console's own (range, from, to), not these
+const SINGLE_FILTERS = ofType('string', 'level')
+const NUMBER_FILTERS = ofType('number')
+const BOOLEAN_FILTERS = ofType('boolean')
 
 /** Filters from the URL (without the time window). */
 export function urlFilters(params: URLSearchParams): Record<string, unknown> {

@@ -1,6 +1,7 @@
 // The explorer's filters: one dropdown per field with the values seen in the window (facets),
 // attribute key=value, full-text search. Every change is a new URL.
 import { useEffect, useRef, useState } from 'preact/hooks'
+import { filterByName } from '@threadline/store/vocabulary'
 import { qs, request } from '../api.js'
 import { apiFilters } from '../filters.js'
 import { navigate, withParams, type Location } from '../router.js'
@@ -13,18 +14,17 @@ export interface FieldSpec {
   /** Facet field for the value list. */
   facet: string
   /** One value only (org). */
-  single?: boolean
+  single: boolean
 }
 
-export const FILTER_FIELDS: FieldSpec[] = [
-  { param: 'services', label: 'Service', facet: 'service' },
-  { param: 'categories', label: 'Log type', facet: 'category' },
-  { param: 'events', label: 'Event type', facet: 'event' },
-  { param: 'levels', label: 'Severity', facet: 'level' },
-  { param: 'org_id', label: 'Org', facet: 'org', single: true },
-  { param: 'user_id', label: 'User', facet: 'user' },
-  { param: 'session_id', label: 'Session', facet: 'session' },
-]
+/** The filters that get a menu of values, in the order of the issue's filter bar. */
+const MENU = ['services', 'categories', 'events', 'levels', 'org_id', 'user_id', 'session_id']
+
+export const FILTER_FIELDS: FieldSpec[] = MENU.map((name) => {
+  const f = filterByName(name)
+  if (!f?.facet) throw new Error(`the vocabulary has no facet for ${name}`)
+  return { param: f.name, label: f.label, facet: f.facet, single: f.type !== 'list' }
+})
 
 function values(loc: Location, param: string): string[] {
   const v = loc.params.get(param)
