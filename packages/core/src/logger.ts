@@ -6,7 +6,7 @@ import { diag } from './diag.js'
 import { ThreadlineConfigError } from './errors.js'
 import { consoleExporter } from './exporters/console.js'
 import { LEVEL_VALUES, toLevel } from './levels.js'
-import { buildLogEvent, buildSpanEvent, normalizeEvent } from './normalize.js'
+import { buildLogEvent, buildSpanEvent, logLine, normalizeEvent } from './normalize.js'
 import type { EventSource, Resource } from './normalize.js'
 import { createPipeline } from './pipeline.js'
 import type { Pipeline } from './pipeline.js'
@@ -181,11 +181,35 @@ class LoggerImpl implements Logger, SpanHost {
 
   write(level: Level, a: unknown, b?: unknown, extra?: EventInput): void {
     const { message, fields, error, content } = parseLogArgs(a, b)
-    this.core.pipeline.emit(
+    const scope = currentScope()
+    const context = scope ?? otelSpanContext()
+    const pipeline = this.core.pipeline
+    if (
+      error === undefined &&
+      content === undefined &&
+      extra === undefined &&
+      pipeline.emitLine !== undefined
+    ) {
+      const line = logLine(
+        this.core,
+        level,
+        context,
+        scope !== undefined || context === undefined,
+        this.bindings,
+        this,
+        message,
+        fields,
+      )
+      if (line !== undefined) {
+        pipeline.emitLine(line)
+        return
+      }
+    }
+    pipeline.emit(
       buildLogEvent(
         this.core,
         level,
-        currentScope() ?? otelSpanContext(),
+        context,
         this.bindings,
         message,
         fields,

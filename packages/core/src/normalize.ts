@@ -2,10 +2,12 @@ import type { ThreadlineContext } from './context.js'
 import { toErrorInfo } from './errors.js'
 import { newSpanId, newTraceId, uuidv7 } from './ids.js'
 import { toLevel } from './levels.js'
-import { WIRE_FIELDS } from './sanitize.js'
+import { types as utilTypes } from 'node:util'
+import { safeJson, WIRE_FIELDS } from './sanitize.js'
 import type { Sanitizer } from './sanitize.js'
 import type { SpanRecord } from './span.js'
 import { isoNow } from './time.js'
+import { serializeEvent } from './pipeline.js'
 import type {
   ContentMode,
   EventInput,
@@ -83,7 +85,8 @@ export class EventBuilder {
   private attrs: Record<string, unknown> | undefined
   private errorValue: unknown
   private hasError = false
-  private attrCount = 0
+  /** Attributes set so far (the cap counts every set, repeated keys included). */
+  attrCount = 0
   private tagList: string[] | undefined
 
   constructor(
@@ -470,4 +473,235 @@ export function buildSpanEvent(
   e.status = r.status
   e.duration_ms = r.durationMs
   return e
+}
+
+// ---- log lines written directly ----
+//
+// The common log call (a message, a plain object of fields, no error) is
+// serialized in one pass instead of built as an object, copied and then
+// stringified: the line is the snapshot of the event. Its bytes are those of
+// `serializeEvent(buildLogEvent(...))` (tests compare the two on a corpus of
+// nasty inputs); whenever that is not certain the caller uses the builder.
+//
+// What a scope contributes (trace ids, the scope's and the logger's bindings)
+// is the same for every event in it, so it is serialized once per scope and
+// logger, by the builder itself, and kept on the scope object.
+
+/** What a scope and a logger's bindings add to every line, serialized. */
+interface ScopeLine {
+  /** `,"service":...` up to the last top-level field the scope sets. */
+  readonly head: string
+  /** Top-level keys already set: a call setting one again takes the builder. */
+  readonly topKeys: ReadonlySet<string>
+  /** The scope's attributes as JSON members (no braces), and their keys. */
+  readonly attrs: string
+  readonly attrKeys: ReadonlySet<string>
+  /** Keys in the attributes object (some may have no JSON), and attributes set. */
+  readonly attrPresent: number
+  readonly attrCount: number
+}
+
+const SCOPE_LINE = Symbol('threadline.scopeLine')
+/** The fragment of a scope for one logger (its bindings and sanitizer); null: not direct. */
+interface ScopeLineSlot {
+  readonly owner: object
+  readonly line: ScopeLine | null
+}
+type WithScopeLine = { [SCOPE_LINE]?: ScopeLineSlot }
+const RESOURCE_KEYS = new Set(['service', 'environment', 'service_version'])
+/**
+ * How a log line carries a key of the call: `top` a top-level string field
+ * (with its JSON, comma first), `attr` an attribute (unknown keys and the
+ * span-only fields, which a log keeps as attributes); absent from the map and
+ * known, only the builder handles it.
+ */
+const DIRECT_KEYS = new Map<string, string | null>()
+for (const k of KNOWN_FIELDS) {
+  if (STRING_FIELDS.has(k)) DIRECT_KEYS.set(k, `,"${k}":`)
+  else if (k === 'name' || k === 'span_kind' || k === 'status') DIRECT_KEYS.set(k, null)
+}
+/** `null` attribute, a string the top-level key's JSON, undefined not direct. */
+function directKey(k: string): string | null | undefined {
+  return KNOWN_FIELDS.has(k) ? DIRECT_KEYS.get(k) : null
+}
+
+/** Bindings the direct line can carry: top-level string fields and attributes only. */
+function plainBindings(b: Record<string, unknown> | undefined): boolean | 'mutable' {
+  if (!b) return true
+  let fixed = true
+  for (const k in b) {
+    if (!Object.prototype.hasOwnProperty.call(b, k)) continue
+    if (k === '__proto__' || k === '…') return false
+    const d = directKey(k)
+    if (d === undefined || (d !== null && RESOURCE_KEYS.has(k))) return false
+    const v = b[k]
+    if (v !== null && (typeof v === 'object' || typeof v === 'function')) fixed = false
+  }
+  return fixed ? true : 'mutable'
+}
+
+function makeScopeLine(
+  source: EventSource,
+  context: ThreadlineContext | undefined,
+  bindings: Record<string, unknown> | undefined,
+): ScopeLine | null {
+  const b = new EventBuilder(
+    'log',
+    'info',
+    source.sanitizer,
+    source.resource,
+    context?.content_mode,
+  )
+  b.context(context)
+  if (bindings) b.fields(bindings)
+  const e = b.build()
+  if (e.message !== '' || e.level !== 'info' || e.error || e.tags) return null
+  const attributes = e.attributes
+  delete e.attributes
+  const json = serializeEvent(e)
+  const at = json.indexOf('"message":""')
+  if (at < 0) return null
+  const attrKeys = attributes ? Object.keys(attributes) : []
+  return {
+    head: json.slice(at + 12, -1),
+    topKeys: new Set(Object.keys(e)),
+    attrs: attributes ? safeJson(JSON.stringify(attributes)).slice(1, -1) : '',
+    attrKeys: new Set(attrKeys),
+    attrPresent: attrKeys.length,
+    attrCount: b.attrCount,
+  }
+}
+
+function scopeLine(
+  source: EventSource,
+  context: ThreadlineContext | undefined,
+  bindings: Record<string, unknown> | undefined,
+  owner: object & WithScopeLine,
+  cache: boolean,
+): ScopeLine | null {
+  const slot = (context ?? owner) as WithScopeLine
+  if (cache) {
+    const hit = slot[SCOPE_LINE]
+    if (hit !== undefined && hit.owner === owner) return hit.line
+  }
+  const a = plainBindings(context?.bindings)
+  const b = plainBindings(bindings)
+  const line = a && b ? makeScopeLine(source, context, bindings) : null
+  // bindings holding objects are read at each event, as the builder does
+  if (cache && a !== 'mutable' && b !== 'mutable') {
+    try {
+      const value: ScopeLineSlot = { owner, line }
+      Object.defineProperty(slot, SCOPE_LINE, { value, writable: true, configurable: true })
+    } catch {
+      // a frozen scope object: nothing cached
+    }
+  }
+  return line
+}
+
+/**
+ * The JSON line of a log call with no error and no per-call content switch,
+ * exactly `serializeEvent(buildLogEvent(...))`; undefined when only the builder
+ * can say. `owner` is the logger (its bindings); `cached` says that `context`
+ * is a scope object that lives on (not a fresh OpenTelemetry view).
+ */
+export function logLine(
+  source: EventSource,
+  level: Level,
+  context: ThreadlineContext | undefined,
+  cached: boolean,
+  bindings: Record<string, unknown> | undefined,
+  owner: object,
+  message: unknown,
+  fields: EventInput | undefined,
+): string | undefined {
+  const s = source.sanitizer
+  if (!s.direct || !s.jsonString || !s.jsonAttribute) return undefined
+  const mode = context?.content_mode ?? s.contentMode
+  if (mode !== 'full') return undefined
+  if (message !== undefined && message !== null && typeof message !== 'string') return undefined
+  let keys: string[] | undefined
+  if (fields !== undefined) {
+    const proto = Object.getPrototypeOf(fields)
+    if ((proto !== Object.prototype && proto !== null) || utilTypes.isProxy(fields))
+      return undefined
+    keys = Object.keys(fields)
+  }
+  const scope = scopeLine(source, context, bindings, owner, cached)
+  if (!scope) return undefined
+  let line = ''
+  let attrs = scope.attrs
+  let present = scope.attrPresent
+  if (keys !== undefined) {
+    const checkAttrs = scope.attrKeys.size > 0
+    for (const k of keys) {
+      const d = directKey(k)
+      if (
+        d === undefined ||
+        (d === null ? checkAttrs && scope.attrKeys.has(k) : scope.topKeys.has(k))
+      )
+        return undefined
+    }
+    const f = fields as Record<string, unknown>
+    const maxKeys = s.limits.maxObjectKeys
+    let count = scope.attrCount
+    for (const k of keys) {
+      let v: unknown
+      try {
+        v = f[k]
+      } catch (err) {
+        v = `[Throws: ${err instanceof Error ? err.message : String(err)}]`
+      }
+      if (v === undefined) continue
+      const d = directKey(k)
+      if (d) {
+        if (typeof v === 'string' && v.length <= MAX_ID * 4) {
+          line += d + s.jsonString(v, 1024)
+          continue
+        }
+        if (typeof v === 'number' && Number.isFinite(v)) {
+          line += d + '"' + String(v) + '"'
+          continue
+        }
+        if (checkAttrs && scope.attrKeys.has(k)) return undefined
+      }
+      if (count >= maxKeys) return undefined
+      // an index-like key goes first in the attributes object, before the scope's
+      if (present > 0 && isIndexKey(k)) return undefined
+      count++
+      const part = s.jsonAttribute(k, v, mode, attrs === '')
+      if (part === undefined) return undefined
+      if (part === null) continue
+      present++
+      attrs += part
+    }
+  }
+  const now = Date.now()
+  return (
+    '{"id":"' +
+    uuidv7(now) +
+    '","kind":"log","timestamp":"' +
+    isoNow(now) +
+    LEVEL_JSON[level] +
+    (typeof message === 'string' ? s.jsonString(message) : '""') +
+    scope.head +
+    line +
+    (present > 0 ? ',"attributes":{' + attrs + '}}' : '}')
+  )
+}
+
+/** Keys an object orders first (array indices: canonical integers below 2^32 - 1). */
+function isIndexKey(k: string): boolean {
+  const c = k.charCodeAt(0)
+  if (c < 48 || c > 57) return false
+  return String(Number(k) >>> 0) === k && k !== '4294967295'
+}
+
+const LEVEL_JSON: Readonly<Record<Level, string>> = {
+  trace: '","level":"trace","message":',
+  debug: '","level":"debug","message":',
+  info: '","level":"info","message":',
+  warn: '","level":"warn","message":',
+  error: '","level":"error","message":',
+  fatal: '","level":"fatal","message":',
 }

@@ -1,5 +1,6 @@
 import { diag } from './diag.js'
 import { ThreadlineConfigError } from './errors.js'
+import { safeJson } from './sanitize.js'
 import type {
   BatchOptions,
   DropReason,
@@ -40,6 +41,12 @@ export const DEFAULT_BATCH: Readonly<BatchOptions> = {
 export interface Pipeline {
   /** Serialize and queue one event (already normalized and redacted). Never throws, never blocks. */
   emit(event: ThreadlineEvent): void
+  /**
+   * @internal Queue one event given as its JSON line (what `serializeEvent`
+   * would give for it). Exporters that read `record.event` get it parsed from
+   * the line, on first access.
+   */
+  emitLine?(json: string): void
   /** Export everything queued. Resolves false if the deadline passed first. */
   flush(timeoutMs?: number): Promise<boolean>
   /** Flush, then shut every exporter down; later events are dropped (`shutdown`). */
@@ -48,15 +55,27 @@ export interface Pipeline {
   readonly closed: boolean
 }
 
-// Line-breaking and terminal-control characters JSON.stringify leaves raw.
-const UNSAFE_JSON = /[\u007f-\u009f\u2028\u2029]/
-const UNSAFE_JSON_G = /[\u007f-\u009f\u2028\u2029]/g
-const escapeChar = (c: string): string => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0')
-
 /** One JSON line for an event: valid JSON, no raw line separators or control characters. */
 export function serializeEvent(event: ThreadlineEvent): string {
-  const json = JSON.stringify(event)
-  return UNSAFE_JSON.test(json) ? json.replace(UNSAFE_JSON_G, escapeChar) : json
+  return safeJson(JSON.stringify(event))
+}
+
+/**
+ * A record queued as its line only: the line is the snapshot of the event, and
+ * the object form is parsed from it for exporters that ask (most never do), so
+ * a queued event costs one string until its batch is written.
+ */
+class LineRecord implements ExportRecord {
+  private parsed: ThreadlineEvent | undefined
+  constructor(readonly json: string) {}
+  get event(): ThreadlineEvent {
+    return (this.parsed ??= JSON.parse(this.json) as ThreadlineEvent)
+  }
+}
+
+/** Flattens a concatenated string in place (V8 does so on the first indexed read). */
+function flatten(s: string): void {
+  if (s.length > 0) void s.charCodeAt(0)
 }
 
 function byteLength(s: string): number {
@@ -338,6 +357,31 @@ export function createPipeline(options: PipelineOptions): Pipeline {
   const pipeline: Pipeline = {
     get closed() {
       return closed
+    },
+    emitLine(json) {
+      emitted++
+      if (closed) {
+        drop('shutdown')
+        return
+      }
+      try {
+        const size = byteLength(json)
+        if (size > maxEventBytes) {
+          // rare: shrink the object form, exactly as `emit` would have
+          emitted--
+          pipeline.emit(JSON.parse(json) as ThreadlineEvent)
+          return
+        }
+        // A line built by concatenation is a tree of string pieces; make it one
+        // flat string now, while the pieces are young, rather than keep the tree
+        // alive in the queue (each scavenge copies it) until its batch is written.
+        flatten(json)
+        const rec = new LineRecord(json)
+        for (const p of processors) p.push(rec, size)
+      } catch (err) {
+        drop('invalid')
+        diag.error('event could not be queued: dropped', err)
+      }
     },
     emit(event) {
       emitted++

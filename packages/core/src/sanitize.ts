@@ -128,6 +128,17 @@ function normKey(k: string): string {
   return k.toLowerCase().replace(/[-_\s.]/g, '')
 }
 
+interface KeyInfo {
+  /** Censored by the key rules. */
+  secret: boolean
+  /** The key with value patterns applied (what a copy stores it under). */
+  safe: string
+  /** The key as JSON, with the colon: `"key":`. */
+  json: string
+  /** The same after a comma: `,"key":`. */
+  jsonAfter: string
+}
+
 interface PathNode {
   children: Map<string, PathNode>
   wildcard?: PathNode
@@ -276,7 +287,46 @@ export interface Sanitizer {
   readonly limits: Required<LimitOptions>
   readonly contentMode: ContentMode
   readonly censorValue: (value: unknown, path: readonly string[]) => unknown
+  /**
+   * @internal True when these options can serialize straight to JSON (no
+   * redaction paths, a string censor): `jsonString` and `jsonAttribute` then
+   * give the same bytes as sanitizing a copy and serializing it.
+   */
+  readonly direct?: boolean
+  /** @internal `string(s, max)` as a JSON string literal, escaped as `serializeEvent` does. */
+  jsonString?(s: string, max?: number): string
+  /**
+   * @internal One attribute as `"key":value` JSON (comma first unless `first`),
+   * what `attribute()` would store, serialized: `''` when the key is kept with
+   * no value (serialized as nothing), `null` when it is removed, `undefined`
+   * when only the copying walk can say (the caller then builds the whole event
+   * that way).
+   */
+  jsonAttribute?(
+    key: string,
+    value: unknown,
+    contentMode: ContentMode,
+    first: boolean,
+  ): string | null | undefined
 }
+
+/** Characters `JSON.stringify` leaves raw that break lines or terminals; escaped in every line. */
+export const UNSAFE_JSON = /[\u007f-\u009f\u2028\u2029]/
+const UNSAFE_JSON_G = /[\u007f-\u009f\u2028\u2029]/g
+const escapeChar = (c: string): string => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0')
+
+/** JSON text made safe for one line: the unsafe characters (only ever inside strings) escaped. */
+export function safeJson(json: string): string {
+  return UNSAFE_JSON.test(json) ? json.replace(UNSAFE_JSON_G, escapeChar) : json
+}
+
+/** A JSON string literal, escaped as every event line is. */
+export function quoteJson(s: string): string {
+  return safeJson(JSON.stringify(s))
+}
+
+/** Thrown inside the JSON walk when only the copying walk gives the exact bytes. */
+const NOT_DIRECT: unique symbol = Symbol('threadline.not-direct')
 
 export interface SanitizerOptions {
   redact?: RedactionOptions | false
@@ -336,8 +386,8 @@ export function createSanitizer(options: SanitizerOptions = {}): Sanitizer {
     }
   }
   // per key: is it a secret key, and the key itself with value patterns applied
-  const keyCache = new Map<string, { secret: boolean; safe: string }>()
-  function keyInfo(key: string): { secret: boolean; safe: string } {
+  const keyCache = new Map<string, KeyInfo>()
+  function keyInfo(key: string): KeyInfo {
     const hit = keyCache.get(key)
     if (hit !== undefined) return hit
     const n = normKey(key)
@@ -348,9 +398,11 @@ export function createSanitizer(options: SanitizerOptions = {}): Sanitizer {
           secret = true
           break
         }
-    const info = {
+    const info: KeyInfo = {
       secret,
       safe: scan && key.length > 5 ? scan(key.length > 1024 ? key.slice(0, 1024) : key) : key,
+      json: quoteJson(key) + ':',
+      jsonAfter: ',' + quoteJson(key) + ':',
     }
     if (keyCache.size > 10_000) keyCache.clear()
     keyCache.set(key, info)
@@ -631,6 +683,141 @@ export function createSanitizer(options: SanitizerOptions = {}): Sanitizer {
     return out
   }
 
+  // ---- the same walk, writing JSON instead of a copy ----
+  //
+  // It appends to `out` the pieces of exactly `safeJson(JSON.stringify(walk(v)))`
+  // (nothing where that would be omitted), reading the value the same way in the
+  // same order; the caller joins the pieces once. Where the copy's key order or
+  // key set is not plain (a key renamed by a value pattern, `__proto__`, the `…`
+  // truncation key) it throws NOT_DIRECT and the caller builds the event by
+  // copying instead. Objects that are neither plain nor arrays (Date, Map, Error,
+  // toJSON, ...) are copied by `walkRef` and that copy serialized: rare, and
+  // identical by construction.
+
+  const direct = trie === undefined && wirePaths.length === 0 && typeof censor === 'string'
+  const censorJson = quoteJson(censorString)
+
+  // JSON of short strings, remembered like `scanned` (two generations).
+  let qYoung = new Map<string, string>()
+  let qOld = new Map<string, string>()
+  function jsonStr(s: string, max: number = maxStringLength): string {
+    if (s.length > max) s = s.slice(0, max) + `…[truncated ${s.length - max} chars]`
+    if (s.length > 256) return quoteJson(scanned(s))
+    let q = qYoung.get(s)
+    if (q !== undefined) return q
+    q = qOld.get(s) ?? quoteJson(scanned(s))
+    if (qYoung.size >= 4096) {
+      qOld = qYoung
+      qYoung = new Map()
+    }
+    qYoung.set(s, q)
+    return q
+  }
+
+  /** The JSON of `walk(v, depth)`; undefined where the copy would omit it. */
+  function walkJson(v: unknown, depth: number): string | undefined {
+    switch (typeof v) {
+      case 'string':
+        return jsonStr(v)
+      case 'number':
+        return Number.isFinite(v) ? String(v) : '"' + String(v) + '"'
+      case 'boolean':
+        return v ? 'true' : 'false'
+      case 'bigint':
+        return '"' + v.toString() + '"'
+      case 'undefined':
+        return undefined
+      case 'symbol':
+        return quoteJson(v.toString())
+      case 'function':
+        return quoteJson(`[Function${v.name ? ' ' + v.name : ''}]`)
+    }
+    if (v === null) return 'null'
+    try {
+      return walkRefJson(v as object, depth)
+    } catch (err) {
+      if (err === NOT_DIRECT) throw err
+      return quoteJson(`[Unreadable: ${errText(err)}]`)
+    }
+  }
+
+  function walkRefJson(o: object, depth: number): string | undefined {
+    if (stack.includes(o)) return '"' + CIRCULAR + '"'
+    if (depth >= maxDepth) return '"' + TRUNC_DEPTH + '"'
+    const proto = Object.getPrototypeOf(o)
+    if (
+      (proto === Object.prototype || proto === null) &&
+      typeof (o as { toJSON?: unknown }).toJSON !== 'function'
+    ) {
+      stack.push(o)
+      try {
+        return walkObjectJson(o, depth)
+      } finally {
+        stack.pop()
+      }
+    }
+    if (proto === Array.prototype) {
+      stack.push(o)
+      try {
+        return walkListJson(o as unknown[], depth)
+      } finally {
+        stack.pop()
+      }
+    }
+    const copy = walkRef(o, depth, undefined)
+    return copy === undefined ? undefined : safeJson(JSON.stringify(copy))
+  }
+
+  function walkObjectJson(o: object, depth: number): string {
+    let keys: string[]
+    try {
+      keys = Object.keys(o)
+    } catch (err) {
+      return '{"[Throws]":' + quoteJson(errText(err)) + '}'
+    }
+    let out = '{'
+    let n = 0
+    for (const k of keys) {
+      if (n >= maxObjectKeys) {
+        out += (out.length > 1 ? ',"…":"' : '"…":"') + `[truncated ${keys.length - n} keys]"`
+        break
+      }
+      let v: unknown
+      try {
+        v = (o as Record<string, unknown>)[k]
+      } catch (err) {
+        v = `[Throws: ${errText(err)}]`
+      }
+      if (v === undefined) continue
+      n++
+      const m = memberJson(k, v, depth, out.length === 1)
+      if (m !== undefined) out += m
+    }
+    return out + '}'
+  }
+
+  /** `put(out, k, v, depth)` as JSON: `"k":value` (comma first unless `first`), undefined for nothing. */
+  function memberJson(k: string, v: unknown, depth: number, first: boolean): string | undefined {
+    if (k === '__proto__' || k === '…') throw NOT_DIRECT
+    const info = keyInfo(k)
+    if (info.secret) return remove ? undefined : (first ? info.json : info.jsonAfter) + censorJson
+    if (info.safe !== k) throw NOT_DIRECT
+    const w = walkJson(v, depth + 1)
+    return w === undefined ? undefined : (first ? info.json : info.jsonAfter) + w
+  }
+
+  function walkListJson(items: unknown[], depth: number): string {
+    const size = items.length
+    const len = Math.min(size, maxArrayLength)
+    let out = '['
+    for (let i = 0; i < len; i++) {
+      const w = walkJson(items[i], depth + 1)
+      out += (i > 0 ? ',' : '') + (w === undefined ? 'null' : w)
+    }
+    if (size > len) out += `${len > 0 ? ',' : ''}"[… ${size - len} more items]"`
+    return out + ']'
+  }
+
   function applyContent(v: unknown, mode: ContentMode, key: string): unknown {
     switch (mode) {
       case 'off':
@@ -675,6 +862,21 @@ export function createSanitizer(options: SanitizerOptions = {}): Sanitizer {
     censorValue,
     isSecretKey,
     string: str,
+    direct,
+    jsonString: jsonStr,
+    jsonAttribute(k, v, contentMode, first) {
+      if (contentMode !== 'full' && contentKeys.has(k) && !(enabled && isSecretKey(k)))
+        return undefined
+      if (stack.length !== 0) stack.length = 0
+      try {
+        const m = memberJson(k, v, 0, first)
+        return m !== undefined ? m : keyInfo(k).secret ? null : ''
+      } catch (err) {
+        stack.length = 0
+        if (err === NOT_DIRECT) return undefined
+        throw err
+      }
+    },
     wireFields(event) {
       for (const segs of wirePaths)
         censorAt(event as Record<string, unknown>, segs, 0, [], censorValue, remove)
