@@ -23,6 +23,7 @@ import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 
 import { createStore } from '@threadline/store'
+import { keptSchema, markKept, quoteIdent, readKept } from '../shared/dataset.js'
 import { median } from '../shared/harness.js'
 import { eventBatches, ORGS, SAMPLE_USER, SEARCH_TERM } from './events.js'
 
@@ -54,7 +55,6 @@ function fail(msg) {
   process.exit(1)
 }
 
-const quoteIdent = (s) => `"${s.replaceAll('"', '""')}"`
 const schemaFor = (variant) => `bench_store_${variant.replaceAll('-', '_')}_${process.pid}`
 const now = () => performance.now()
 
@@ -268,8 +268,7 @@ async function sampleTraces(store, dataNow, count) {
 }
 
 async function queryLatency(engine) {
-  const schema =
-    engine === 'pglite' ? 'bench' : KEEP ? `bench_store_query_${N}_${SEED}` : schemaFor(name)
+  const schema = engine === 'pglite' ? 'bench' : KEEP ? keptSchema(N, SEED) : schemaFor(name)
   const meta = JSON.stringify({ n: N, seed: SEED, batch: BATCH })
   let client
   let dataNow = NOW
@@ -277,16 +276,10 @@ async function queryLatency(engine) {
   if (engine === 'postgres') {
     client = await pgClient()
     if (KEEP) {
-      const r = await client.query(
-        `SELECT obj_description(oid, 'pg_namespace') AS c FROM pg_namespace WHERE nspname = $1`,
-        [schema],
-      )
-      const comment = r.rows[0]?.c ? JSON.parse(r.rows[0].c) : undefined
-      if (comment && comment.n === N && comment.seed === SEED && comment.complete) {
-        dataNow = comment.now
+      const kept = await readKept(client, schema, { n: N, seed: SEED })
+      if (kept) {
+        dataNow = kept.now
         reused = true
-      } else if (r.rows.length) {
-        await client.query(`DROP SCHEMA ${quoteIdent(schema)} CASCADE`)
       }
     }
   }
@@ -325,10 +318,7 @@ async function queryLatency(engine) {
         const t = now()
         await client.query(`VACUUM (ANALYZE) ${quoteIdent(schema)}.events`)
         result.load.vacuumAnalyzeMs = now() - t
-        if (KEEP)
-          await client.query(
-            `COMMENT ON SCHEMA ${quoteIdent(schema)} IS ${literal(JSON.stringify({ ...JSON.parse(meta), now: NOW, complete: true }))}`,
-          )
+        if (KEEP) await markKept(client, schema, { ...JSON.parse(meta), now: NOW })
       }
     }
     const rows = await store.count()
@@ -382,8 +372,6 @@ async function queryLatency(engine) {
     }
   }
 }
-
-const literal = (s) => `'${s.replaceAll("'", "''")}'`
 
 // -------------------------------------------------------------------- main
 

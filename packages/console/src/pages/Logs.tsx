@@ -50,8 +50,9 @@ function Row({ e, selected, onSelect }: { e: Ev; selected: boolean; onSelect: ()
       onClick={onSelect}
       style={{ height: `${ROW}px` }}
     >
-      <span role="cell" class="c-time">
-        {fmtTime(e.timestamp)}
+      <span role="cell" class="c-time" title={e.timestamp}>
+        <span class="date">{fmtTime(e.timestamp).slice(0, 11)}</span>
+        {fmtTime(e.timestamp).slice(11)}
       </span>
       <span role="cell" class="c-level">
         <span class={`badge lvl-${e.level}`}>{e.level}</span>
