@@ -42,6 +42,19 @@ export function Skeleton({ rows = 6, height = 28 }: { rows?: number; height?: nu
 
 export function FirstEvent() {
   const origin = location.origin
+  // a complete event: the native endpoint stores events as they are sent (core builds them)
+  const example = JSON.stringify({
+    events: [
+      {
+        id: crypto.randomUUID?.() ?? '01937a4c-0000-7000-8000-000000000001',
+        kind: 'log',
+        timestamp: new Date().toISOString(),
+        level: 'info',
+        message: 'hello',
+        service: 'api',
+      },
+    ],
+  })
   return (
     <Empty title="No events yet">
       <p>Send the first one from an app with core's HTTP exporter:</p>
@@ -50,8 +63,11 @@ const log = createLogger({ service: 'api', exporters: [httpExporter({ url: '${or
 log.info('hello from api')`}</pre>
       <p>or from a shell:</p>
       <pre class="code">{`curl -X POST ${origin}/v1/events -H 'content-type: application/json' \\
-  -d '{"events":[{"message":"hello","service":"api"}]}'`}</pre>
-      <p>OpenTelemetry SDKs can send OTLP/HTTP to {origin}/v1/traces and /v1/logs.</p>
+  -d '${example}'`}</pre>
+      <p>
+        OpenTelemetry SDKs can send OTLP/HTTP to {origin}/v1/traces and {origin}/v1/logs. Run{' '}
+        <code>pnpm demo</code> in the repository for a day's worth of examples.
+      </p>
     </Empty>
   )
 }

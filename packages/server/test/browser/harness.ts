@@ -71,11 +71,11 @@ export interface Running {
 /** A seeded store behind a real server. */
 export async function start(
   engine: Engine,
-  options: { keys?: boolean; batch?: number } = {},
+  options: { keys?: boolean; batch?: number; empty?: boolean } = {},
 ): Promise<Running> {
   const store = await engine.open()
   const data = seed(Date.now(), options.batch === undefined ? {} : { batch: options.batch })
-  const result = await store.insert(data.events)
+  const result = await store.insert(options.empty ? [] : data.events)
   if (result.rejected.length) throw new Error(`seed refused: ${JSON.stringify(result.rejected[0])}`)
   const server = await createServer({ store, port: 0, ...(options.keys ? { auth: 'keys' } : {}) })
   const url = await server.listen()
