@@ -6,7 +6,7 @@ import { ActiveFilters } from '../components/FilterBar.js'
 import { ErrorBox, FirstEvent, Skeleton } from '../components/States.js'
 import { TimeRange } from '../components/TimeRange.js'
 import { urlFilters } from '../filters.js'
-import { fmtCompact, fmtCost, fmtInt, fmtMs, fmtPct } from '../format.js'
+import { clean, fmtCompact, fmtCost, fmtInt, fmtMs, fmtPct } from '../format.js'
 import { useLoad } from '../hooks.js'
 import { navigate, type Location } from '../router.js'
 import { bucketStarts, timeWindow, type TimeWindow } from '../time.js'
@@ -133,8 +133,8 @@ export function Overview({ loc }: { loc: Location }) {
   const { data, error, loading, reload } = useLoad((signal) => load(w, filters, signal), key)
   const x = bucketStarts(w)
 
-  /** Open the explorer on bucket `i` (or the whole window) and the given filters. */
-  const drill = (extra: Record<string, string>, i?: number) => {
+  /** The explorer on bucket `i` (or the whole window) with the given filters. */
+  const drillUrl = (extra: Record<string, string>, i?: number): string => {
     const p = new URLSearchParams()
     for (const [k, v] of loc.params) if (k !== 'range' && k !== 'from' && k !== 'to') p.set(k, v)
     if (i !== undefined) {
@@ -145,8 +145,9 @@ export function Overview({ loc }: { loc: Location }) {
       if (w.until) p.set('to', w.until)
     } else p.set('range', w.range)
     for (const [k, v] of Object.entries(extra)) p.set(k, v)
-    navigate(`/logs?${p.toString()}`)
+    return `/logs?${p.toString()}`
   }
+  const drill = (extra: Record<string, string>, i?: number) => navigate(drillUrl(extra, i))
 
   const header = (
     <div class="page-head">
@@ -290,9 +291,9 @@ export function Overview({ loc }: { loc: Location }) {
             <GroupTable
               field={field}
               rows={data.tables[field] ?? []}
-              onPick={(value) => {
+              href={(value) => {
                 const [param, extra] = FIELD_PARAM[field]!
-                drill({ ...extra, [param]: value })
+                return drillUrl({ ...extra, [param]: value })
               }}
             />
           </section>
@@ -305,11 +306,11 @@ export function Overview({ loc }: { loc: Location }) {
 function GroupTable({
   field,
   rows,
-  onPick,
+  href,
 }: {
   field: string
   rows: StatsRow[]
-  onPick: (value: string) => void
+  href: (value: string) => string
 }) {
   if (!rows.length) return <p class="muted">Nothing in this window.</p>
   const llm = field === 'model' || field === 'user'
@@ -329,19 +330,12 @@ function GroupTable({
         {rows.map((r) => {
           const v = r.group[field]
           return (
-            <tr key={String(v)} class="clickable" onClick={() => v !== null && onPick(String(v))}>
+            <tr key={String(v)}>
               <td>
                 {v === null ? (
                   <span class="muted">(none)</span>
                 ) : (
-                  <a
-                    href="#"
-                    onClick={(e) => {
-                      e.preventDefault()
-                    }}
-                  >
-                    {String(v)}
-                  </a>
+                  <a href={href(String(v))}>{clean(String(v))}</a>
                 )}
               </td>
               <td class="num">{fmtInt(r.count)}</td>
