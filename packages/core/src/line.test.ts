@@ -118,6 +118,17 @@ function nasty(): [string, Record<string, unknown>][] {
   })
   return [
     ['cycles', { cyclic, list, shared: { a: shared, b: shared } }],
+    [
+      'a function whose name throws',
+      {
+        fn: Object.defineProperty(function () {}, 'name', {
+          get() {
+            throw new Error('no name')
+          },
+        }),
+        after: 1,
+      },
+    ],
     ['bigint', { n: 12345678901234567890n, nested: { n: -1n } }],
     ['getters that throw', { throwing, throwsNonError }],
     ['top-level getter that throws', throwing as Record<string, unknown>],
@@ -267,6 +278,8 @@ function nasty(): [string, Record<string, unknown>][] {
   ]
 }
 
+const nastyNamed = (name: string): Record<string, unknown> => nasty().find(([n]) => n === name)![1]
+
 const CONTEXTS: [string, ThreadlineContext | undefined][] = [
   ['no scope', undefined],
   ['trace only', { ...TRACE, trace_flags: '01' }],
@@ -379,9 +392,9 @@ describe('log lines written directly', () => {
         'hi',
         { a: 1, b: 'two' },
       ],
-      [undefined, undefined, 'with nasty values', nasty()[0]![1]],
-      [undefined, undefined, 'getter', nasty()[2]![1]],
-      [undefined, undefined, 'depth', nasty()[7]![1]],
+      [undefined, undefined, 'with nasty values', nastyNamed('cycles')],
+      [undefined, undefined, 'getter', nastyNamed('getters that throw')],
+      [undefined, undefined, 'depth', nastyNamed('secrets at depth')],
     ]
     for (const [ctx, bindings, message, fields] of cases) {
       const r = both(src, 'info', ctx, bindings, message, fields)
@@ -510,6 +523,20 @@ describe('the logger with direct lines', () => {
     expect(mem.lines).toHaveLength(2)
     expect(stamp(mem.lines[0]!)).toBe(stamp(mem.lines[1]!))
     expect(mem.events[0]?.attributes?.['threadline.truncated']).toBeDefined()
+  })
+
+  it('keeps an event whose fields throw where the builder catches it', async () => {
+    const mem = memoryExporter()
+    const log = createLogger({ service: 'svc', exporters: [mem], hookProcess: false })
+    const fn = Object.defineProperty(function () {}, 'name', {
+      get() {
+        throw new Error('no name')
+      },
+    })
+    log.info('hostile', { fn, after: 1 })
+    await log.flush()
+    expect(mem.events).toHaveLength(1)
+    expect(mem.events[0]?.attributes?.['threadline.unreadable_fields']).toBe('no name')
   })
 
   it('counts a direct line like any event (emitted = delivered + dropped + queued)', async () => {

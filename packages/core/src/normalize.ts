@@ -615,6 +615,24 @@ export function logLine(
   message: unknown,
   fields: EventInput | undefined,
 ): string | undefined {
+  try {
+    return directLine(source, level, context, cached, bindings, owner, message, fields)
+  } catch {
+    // whatever threw (a hostile value) the builder meets again and records
+    return undefined
+  }
+}
+
+function directLine(
+  source: EventSource,
+  level: Level,
+  context: ThreadlineContext | undefined,
+  cached: boolean,
+  bindings: Record<string, unknown> | undefined,
+  owner: object,
+  message: unknown,
+  fields: EventInput | undefined,
+): string | undefined {
   const s = source.sanitizer
   if (!s.direct || !s.jsonString || !s.jsonAttribute) return undefined
   const mode = context?.content_mode ?? s.contentMode
