@@ -138,6 +138,10 @@ describe.skipIf(!built)('threadline serve (the built binary)', () => {
       })
       expect(out).toContain('local mode')
       expect(out).toContain('pglite')
+      expect(out).toContain(`console: ${url}/`)
+      const page = await fetch(`${url}/`, { headers: { accept: 'text/html' } })
+      expect(page.status).toBe(200)
+      expect(page.headers.get('content-type')).toMatch(/text\/html/)
       const r = await fetch(`${url}/v1/events`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
@@ -148,6 +152,39 @@ describe.skipIf(!built)('threadline serve (the built binary)', () => {
       child.kill('SIGTERM')
       expect(await exited).toBe(0)
       expect(err).toContain('finishing in-flight requests')
+    } finally {
+      child.kill('SIGKILL')
+      rmSync(dir, { recursive: true, force: true })
+    }
+  }, 60_000)
+
+  it('serves no console with --no-console', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'threadline-serve-'))
+    const child = spawn(
+      process.execPath,
+      [bin, 'serve', '--port', '0', '--no-console', '--data-dir', join(dir, 'data')],
+      {
+        env: { ...process.env, THREADLINE_DATABASE_URL: '', DATABASE_URL: '' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    )
+    try {
+      let out = ''
+      const url = await new Promise<string>((resolve, reject) => {
+        child.stdout.on('data', (d) => {
+          out += d
+          const m = /listening on (http:\/\/\S+)/.exec(out)
+          if (m) resolve(m[1]!)
+        })
+        child.on('exit', (code) => reject(new Error(`exited ${code}`)))
+      })
+      expect(out).not.toContain('console:')
+      const page = await fetch(`${url}/`, { headers: { accept: 'text/html' } })
+      expect(page.status).toBe(404)
+      expect(await (await fetch(`${url}/api/info`)).json()).toMatchObject({ mode: 'local' })
+      const exited = new Promise<number | null>((resolve) => child.on('exit', resolve))
+      child.kill('SIGTERM')
+      expect(await exited).toBe(0)
     } finally {
       child.kill('SIGKILL')
       rmSync(dir, { recursive: true, force: true })
