@@ -190,9 +190,13 @@ export async function stats(engine: Engine, options: StatsOptions, now: Date): P
             coalesce(sum(cost_usd), 0)::float8 AS cost_usd
        FROM events ${whereSql(where)}
       ${keys.length ? `GROUP BY ${keys.join(', ')}` : ''}
-      ORDER BY ${bucketSeconds ? 'bucket ASC, ' : ''}count(*) DESC
+      ORDER BY ${bucketSeconds ? 'bucket DESC, ' : ''}count(*) DESC
       LIMIT ${params.add(limit)}`
-  const { rows } = await engine.query<Record<string, unknown>>(sql, params.values)
+  // With buckets, a limit keeps the latest rows (the end of a chart), returned in time order.
+  const { rows } = await engine.query<Record<string, unknown>>(
+    bucketSeconds ? `SELECT * FROM (${sql}) latest ORDER BY bucket ASC, count DESC` : sql,
+    params.values,
+  )
   return rows
     .filter((r) => keys.length > 0 || Number(r.count) > 0)
     .map((r) => {

@@ -341,7 +341,11 @@ export interface StatsOptions extends EventFilters {
   group_by?: GroupByField | GroupByField[]
   /** Time bucket: `30s`, `5m`, `1h`, `1d` ... (1 s to 31 d). */
   interval?: string
-  /** Rows returned (largest count first, or by bucket when `interval` is set). @default 1000 */
+  /**
+   * Rows returned: largest count first; with `interval`, in time order (then largest count),
+   * and when there are more, the latest ones.
+   * @default 1000
+   */
   limit?: number
 }
 

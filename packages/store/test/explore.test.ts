@@ -325,5 +325,9 @@ describeEngines('console reads', (store) => {
     const buckets = rows.map((r) => r.bucket!)
     for (const b of buckets) expect(b).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:00\.000Z$/)
     expect([...buckets].sort()).toEqual(buckets)
+    // A limit keeps the latest rows, still in time order.
+    const latest = await store().stats({ org_id: 'acme', since: '1h', interval: '5m', limit: 2 })
+    const all = await store().stats({ org_id: 'acme', since: '1h', interval: '5m' })
+    expect(latest).toEqual(all.slice(-2))
   })
 })
