@@ -4,6 +4,10 @@ import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ENGINES, HAVE_CHROMIUM, launch, open, start, type Running } from './harness.js'
 
+// Used only inside functions that run in the page (the server tsconfig has no DOM lib).
+declare const sessionStorage: any
+declare const localStorage: any
+
 const engine = ENGINES[ENGINES.length - 1]! // PostgreSQL when available, as production runs
 
 describe.skipIf(!HAVE_CHROMIUM)(`console access [${engine.name}]`, () => {

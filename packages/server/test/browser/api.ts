@@ -1,6 +1,9 @@
 // The oracle: what the query API itself says, to compare with what the console shows.
 import type { Page } from 'playwright-core'
 
+// Used only inside functions that run in the page (the server tsconfig has no DOM lib).
+declare const document: any
+
 export async function total(url: string, filters: Record<string, unknown>): Promise<number> {
   const res = await fetch(`${url}/api/logs/query`, {
     method: 'POST',

@@ -5,6 +5,9 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { scrollAll, shownCount, total } from './api.js'
 import { ENGINES, HAVE_CHROMIUM, launch, open, start, type Running } from './harness.js'
 
+// Used only inside functions that run in the page (the server tsconfig has no DOM lib).
+declare const document: any
+
 const HOUR = 3_600_000
 
 for (const engine of ENGINES) {
@@ -41,7 +44,7 @@ for (const engine of ENGINES) {
         ({ at, service }) => {
           const el = [...document.querySelectorAll('.chart')].find((c) =>
             c.querySelector('[aria-label="Requests by service"]'),
-          ) as (Element & { uplot: any }) | undefined
+          ) as { uplot: any } | undefined
           const u = el!.uplot
           const idx = (u.data[0] as number[]).indexOf(at / 1000)
           const k = u.series.findIndex((s: { label?: string }) => s.label === service)

@@ -7,6 +7,10 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { ids, shownCount } from './api.js'
 import { ENGINES, HAVE_CHROMIUM, launch, open, SHOTS, start, type Running } from './harness.js'
 
+// Used only inside functions that run in the page (the server tsconfig has no DOM lib).
+declare const document: any
+declare const getComputedStyle: any
+
 /** RFC 4180 rows (quoted cells may hold commas, quotes and line breaks). */
 function parseCsv(text: string): string[][] {
   const rows: string[][] = []
