@@ -8,6 +8,7 @@ import type { EventSource } from './normalize.js'
 import { serializeEvent } from './pipeline.js'
 import { createSanitizer } from './sanitize.js'
 import type { SanitizerOptions } from './sanitize.js'
+import { isoNow } from './time.js'
 import type { EventInput, Level } from './types.js'
 
 /*
@@ -441,6 +442,25 @@ describe('log lines written directly', () => {
     const second = logLine(src, 'info', ctx, true, undefined, owner, 'm', undefined)
     expect(first).toContain('"feature":{"flag":true}')
     expect(second).toContain('"feature":{"flag":false}')
+  })
+})
+
+describe('timestamps', () => {
+  it('isoNow gives toISOString for any millisecond, in any order (span starts reuse it)', () => {
+    const base = Date.UTC(2026, 11, 31, 23, 59, 58, 990)
+    const times = [
+      base,
+      base + 5,
+      base - 1000,
+      base + 1010,
+      base + 1010,
+      0,
+      999,
+      1000,
+      base + 86_400_000,
+    ]
+    for (const ms of [...times, ...times.reverse()])
+      expect(isoNow(ms)).toBe(new Date(ms).toISOString())
   })
 })
 

@@ -8,7 +8,7 @@ import { consoleExporter } from './exporters/console.js'
 import { LEVEL_VALUES, toLevel } from './levels.js'
 import { buildLogEvent, buildSpanEvent, logLine, normalizeEvent } from './normalize.js'
 import type { EventSource, Resource } from './normalize.js'
-import { createPipeline } from './pipeline.js'
+import { createPipeline, serializeEvent } from './pipeline.js'
 import type { Pipeline } from './pipeline.js'
 import { costOf as defaultCostOf } from './pricing.js'
 import type { PriceTable, TokenUsage } from './pricing.js'
@@ -16,7 +16,15 @@ import { createSanitizer } from './sanitize.js'
 import type { ContentOptions, LimitOptions, RedactionOptions, Sanitizer } from './sanitize.js'
 import { createSpan, runSpan } from './span.js'
 import type { Span, SpanHost, SpanOptions, SpanRecord } from './span.js'
-import type { BatchOptions, Bindings, EventInput, Exporter, Level, PipelineStats } from './types.js'
+import type {
+  BatchOptions,
+  Bindings,
+  EventInput,
+  Exporter,
+  Level,
+  PipelineStats,
+  ThreadlineEvent,
+} from './types.js'
 import {
   auditEventFields,
   authEventFields,
@@ -126,6 +134,15 @@ interface Core extends EventSource {
   readonly tracer: Tracer | undefined
 }
 
+/**
+ * Queue a built event as its line, so the object dies young instead of waiting
+ * in the queue for its batch (exporters that ask for it get it parsed back).
+ */
+function queue(pipeline: Pipeline, event: ThreadlineEvent): void {
+  if (pipeline.emitLine) pipeline.emitLine(serializeEvent(event))
+  else pipeline.emit(event)
+}
+
 type LevelMethod = (this: LoggerImpl, a: unknown, b?: unknown) => void
 
 function method(level: Level): LevelMethod {
@@ -205,7 +222,8 @@ class LoggerImpl implements Logger, SpanHost {
         return
       }
     }
-    pipeline.emit(
+    queue(
+      pipeline,
       buildLogEvent(
         this.core,
         level,
@@ -298,7 +316,7 @@ class LoggerImpl implements Logger, SpanHost {
   /** @internal called by a span of this logger when it ends. */
   emitSpan(r: SpanRecord): void {
     try {
-      this.core.pipeline.emit(buildSpanEvent(this.core, r, this.bindings))
+      queue(this.core.pipeline, buildSpanEvent(this.core, r, this.bindings))
     } catch (err) {
       diag.error('span emit failed', err)
     }

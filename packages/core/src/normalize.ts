@@ -463,7 +463,7 @@ export function buildSpanEvent(
   if (r.attributes) b.fields({ attributes: r.attributes })
   if (r.error !== undefined) b.error(r.error)
   const e = b.build() as Mutable
-  e.timestamp = new Date(r.startWall).toISOString()
+  e.timestamp = isoNow(r.startWall)
   e.trace_id = r.context.trace_id!
   e.span_id = r.context.span_id!
   if (r.parent_span_id) e.parent_span_id = r.parent_span_id
