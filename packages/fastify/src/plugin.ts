@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http'
 import {
   diag,
+  getContext,
   newTraceId,
   resolveHttpOptions,
   startHttpServerSpan,
@@ -147,7 +148,8 @@ const plugin: FastifyPluginCallback<ThreadlineFastifyOptions> = (fastify, option
     next: HookHandlerDoneFunction,
   ) => {
     const p = state.get(request.raw)
-    if (p) p.scope.run(next)
+    // usually the chain is still inside the scope entered in onRequest
+    if (p && getContext() !== p.scope.context) p.scope.run(next)
     else next()
   }
 
