@@ -510,19 +510,16 @@ interface ScopeLineSlot {
 type WithScopeLine = { [SCOPE_LINE]?: ScopeLineSlot }
 const RESOURCE_KEYS = new Set(['service', 'environment', 'service_version'])
 /**
- * How a log line carries a key of the call: `top` a top-level string field
- * (with its JSON, comma first), `attr` an attribute (unknown keys and the
- * span-only fields, which a log keeps as attributes); absent from the map and
- * known, only the builder handles it.
+ * How a log line carries a known key of the call: a string is the JSON of a
+ * top-level string field (comma first); `null` an attribute (the span-only
+ * fields, which a log keeps as attributes); `false` only the builder handles it.
+ * Keys not in the map are attributes.
  */
-const DIRECT_KEYS = new Map<string, string | null>()
+const DIRECT_KEYS = new Map<string, string | null | false>()
 for (const k of KNOWN_FIELDS) {
   if (STRING_FIELDS.has(k)) DIRECT_KEYS.set(k, `,"${k}":`)
   else if (k === 'name' || k === 'span_kind' || k === 'status') DIRECT_KEYS.set(k, null)
-}
-/** `null` attribute, a string the top-level key's JSON, undefined not direct. */
-function directKey(k: string): string | null | undefined {
-  return KNOWN_FIELDS.has(k) ? DIRECT_KEYS.get(k) : null
+  else DIRECT_KEYS.set(k, false)
 }
 
 /** Bindings the direct line can carry: top-level string fields and attributes only. */
@@ -532,8 +529,8 @@ function plainBindings(b: Record<string, unknown> | undefined): boolean | 'mutab
   for (const k in b) {
     if (!Object.prototype.hasOwnProperty.call(b, k)) continue
     if (k === '__proto__' || k === '…') return false
-    const d = directKey(k)
-    if (d === undefined || (d !== null && RESOURCE_KEYS.has(k))) return false
+    const d = DIRECT_KEYS.get(k)
+    if (d === false || (d && RESOURCE_KEYS.has(k))) return false
     const v = b[k]
     if (v !== null && (typeof v === 'object' || typeof v === 'function')) fixed = false
   }
@@ -651,19 +648,15 @@ function directLine(
   let attrs = scope.attrs
   let present = scope.attrPresent
   if (keys !== undefined) {
+    // One pass: a key the scope already set, or one only the builder handles, hands
+    // the whole event to the builder (which reads the fields again).
     const checkAttrs = scope.attrKeys.size > 0
-    for (const k of keys) {
-      const d = directKey(k)
-      if (
-        d === undefined ||
-        (d === null ? checkAttrs && scope.attrKeys.has(k) : scope.topKeys.has(k))
-      )
-        return undefined
-    }
     const f = fields as Record<string, unknown>
     const maxKeys = s.limits.maxObjectKeys
     let count = scope.attrCount
     for (const k of keys) {
+      const d = DIRECT_KEYS.get(k)
+      if (d === false) return undefined
       let v: unknown
       try {
         v = f[k]
@@ -671,8 +664,8 @@ function directLine(
         v = `[Throws: ${err instanceof Error ? err.message : String(err)}]`
       }
       if (v === undefined) continue
-      const d = directKey(k)
       if (d) {
+        if (scope.topKeys.has(k)) return undefined
         if (typeof v === 'string' && v.length <= MAX_ID * 4) {
           line += d + s.jsonString(v, 1024)
           continue
@@ -681,8 +674,8 @@ function directLine(
           line += d + '"' + String(v) + '"'
           continue
         }
-        if (checkAttrs && scope.attrKeys.has(k)) return undefined
       }
+      if (checkAttrs && scope.attrKeys.has(k)) return undefined
       if (count >= maxKeys) return undefined
       // an index-like key goes first in the attributes object, before the scope's
       if (present > 0 && isIndexKey(k)) return undefined
