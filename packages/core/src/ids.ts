@@ -39,14 +39,28 @@ export function newSpanId(): string {
 }
 
 const VARIANT = ['8', '9', 'a', 'b']
+// lookup tables instead of number formatting and parsing per id
+const HEX3: readonly string[] = Array.from({ length: 0x1000 }, (_, i) =>
+  (i + 0x1000).toString(16).slice(1),
+)
+const VARIANT_OF: string[] = []
+for (const c of '0123456789abcdef') VARIANT_OF[c.charCodeAt(0)] = VARIANT[parseInt(c, 16) & 3]!
 let lastMs = -1
 let prefix = '' // 'tttttttt-tttt-7'
 let seq = 0
 
 function setMillisecond(ms: number): void {
   lastMs = ms
-  const t = ms.toString(16).padStart(12, '0')
-  prefix = t.slice(0, 8) + '-' + t.slice(8, 12) + '-7'
+  // the 48-bit timestamp as 12 hex digits, 12 bits at a time: 'aaabbbcc-cddd-7'
+  const c = HEX3[Math.floor(ms / 0x1000) % 0x1000]!
+  prefix =
+    HEX3[Math.floor(ms / 0x1000000000) % 0x1000]! +
+    HEX3[Math.floor(ms / 0x1000000) % 0x1000]! +
+    c.slice(0, 2) +
+    '-' +
+    c[2]! +
+    HEX3[ms % 0x1000]! +
+    '-7'
 }
 
 /**
@@ -65,12 +79,6 @@ export function uuidv7(now: number = Date.now()): string {
   }
   const r = randomHex(16)
   return (
-    prefix +
-    (seq + 0x1000).toString(16).slice(1) +
-    '-' +
-    VARIANT[parseInt(r[0]!, 16) & 3] +
-    r.slice(1, 4) +
-    '-' +
-    r.slice(4, 16)
+    prefix + HEX3[seq] + '-' + VARIANT_OF[r.charCodeAt(0)] + r.slice(1, 4) + '-' + r.slice(4, 16)
   )
 }
