@@ -7,14 +7,25 @@
  * Delivery is at least once: a batch whose response was lost is sent again, and
  * the server deduplicates by event `id`.
  */
-import { promisify } from 'node:util'
-import { gzip as gzipCallback } from 'node:zlib'
-
 import { diag } from '../diag.js'
 import { ThreadlineConfigError } from '../errors.js'
 import type { BatchOptions, Exporter, ExportRecord, ExportResult } from '../types.js'
+import {
+  abortableWait,
+  attemptsOption,
+  backoffDelay,
+  discard,
+  gzipAsync,
+  networkError,
+  nonNegative,
+  parseRetryAfter,
+  positive,
+  readText,
+  scrub,
+} from './shared.js'
 
-const gzipAsync = promisify(gzipCallback)
+/** Re-exported for the tests and older imports; it lives in `./shared.js`. */
+export { parseRetryAfter }
 
 export interface HttpExporterOptions {
   /**
@@ -146,12 +157,7 @@ export function httpExporter(options: HttpExporterOptions): Exporter {
   positive('initialBackoffMs', initialBackoffMs)
   positive('maxBackoffMs', maxBackoffMs)
   positive('maxRequestBytes', maxRequestBytes)
-  if (!(maxAttempts === Infinity || (Number.isInteger(maxAttempts) && maxAttempts >= 1))) {
-    throw new ThreadlineConfigError(
-      `maxAttempts must be a positive integer or Infinity, got ${String(maxAttempts)}`,
-      'maxAttempts',
-    )
-  }
+  attemptsOption(maxAttempts)
   if (typeof gzip !== 'boolean') throw new ThreadlineConfigError('gzip must be a boolean', 'gzip')
   if (apiKey !== undefined && (typeof apiKey !== 'string' || /[\r\n\0]/.test(apiKey))) {
     throw new ThreadlineConfigError('apiKey must be a string without line breaks', 'apiKey')
@@ -168,18 +174,7 @@ export function httpExporter(options: HttpExporterOptions): Exporter {
 
   /** Wait `ms`; false if shutdown interrupted the wait. */
   function wait(ms: number): Promise<boolean> {
-    if (stopping.signal.aborted) return Promise.resolve(false)
-    return new Promise((resolve) => {
-      const onAbort = (): void => {
-        clearTimeout(timer)
-        resolve(false)
-      }
-      const timer = setTimeout(() => {
-        stopping.signal.removeEventListener('abort', onAbort)
-        resolve(true)
-      }, ms)
-      stopping.signal.addEventListener('abort', onAbort, { once: true })
-    })
+    return abortableWait(ms, stopping.signal)
   }
 
   async function attempt(body: Buffer, ms: number): Promise<Attempt> {
@@ -226,9 +221,7 @@ export function httpExporter(options: HttpExporterOptions): Exporter {
   }
 
   function backoff(retry: number): number {
-    const ceiling = Math.min(maxBackoffMs, initialBackoffMs * 2 ** Math.min(retry - 1, 30))
-    // equal jitter: at least half the step, so retries never hot-loop
-    return ceiling / 2 + Math.random() * (ceiling / 2)
+    return backoffDelay(retry, initialBackoffMs, maxBackoffMs)
   }
 
   function shutdownResult(): ExportResult {
@@ -368,16 +361,6 @@ export function httpExporter(options: HttpExporterOptions): Exporter {
 
 // ---------------------------------------------------------------- helpers
 
-function positive(name: string, v: unknown): void {
-  if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0)
-    throw new ThreadlineConfigError(`${name} must be a positive number, got ${String(v)}`, name)
-}
-
-function nonNegative(name: string, v: unknown): void {
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0)
-    throw new ThreadlineConfigError(`${name} must be a number >= 0, got ${String(v)}`, name)
-}
-
 function resolveTarget(url: unknown): URL {
   if (typeof url !== 'string' || url.trim() === '')
     throw new ThreadlineConfigError('url is required (e.g. http://127.0.0.1:4318)', 'url')
@@ -446,46 +429,6 @@ function splitBySize(batch: readonly ExportRecord[], max: number): ExportRecord[
   return parts
 }
 
-/** Delay asked for by `Retry-After` (delta-seconds or HTTP-date), in ms. */
-export function parseRetryAfter(value: string | null, now = Date.now()): number | undefined {
-  if (value === null) return undefined
-  const v = value.trim()
-  if (v === '') return undefined
-  if (/^\d+$/.test(v)) return Number(v) * 1000
-  if (!/[a-z]/i.test(v)) return undefined
-  const at = Date.parse(v)
-  if (!Number.isFinite(at)) return undefined
-  return Math.max(0, at - now)
-}
-
-/** Read at most `max` bytes of a response body as text; the rest is cancelled. */
-async function readText(res: Response, max: number): Promise<string> {
-  const body = res.body
-  if (!body) return ''
-  const reader = body.getReader()
-  const chunks: Uint8Array[] = []
-  let size = 0
-  for (;;) {
-    const { done, value } = await reader.read()
-    if (done) break
-    if (size + value.byteLength > max) {
-      await reader.cancel().catch(() => undefined)
-      return ''
-    }
-    chunks.push(value)
-    size += value.byteLength
-  }
-  return Buffer.concat(chunks, size).toString('utf8')
-}
-
-async function discard(res: Response): Promise<void> {
-  try {
-    await res.body?.cancel()
-  } catch {
-    // the connection is gone anyway
-  }
-}
-
 function statusText(res: Response): string {
   return res.statusText ? `${res.status} ${res.statusText}` : String(res.status)
 }
@@ -516,24 +459,6 @@ function serverMessage(text: string, res: Response): string {
   if (!msg) msg = res.statusText
   msg = msg.replace(/[\r\n]+/g, ' ')
   return msg.length > MAX_MESSAGE_CHARS ? msg.slice(0, MAX_MESSAGE_CHARS) + '…' : msg
-}
-
-function scrub(text: string, secret: string | undefined): string {
-  return secret && text.includes(secret) ? text.split(secret).join('[redacted]') : text
-}
-
-/** A readable network error: `fetch failed` plus the socket error's code and message. */
-function networkError(err: unknown, where: string): Error {
-  const cause = err instanceof Error && err.cause instanceof Error ? err.cause : undefined
-  const rawCode: unknown = cause ? (cause as Error & { code?: unknown }).code : undefined
-  const code = typeof rawCode === 'string' ? rawCode : undefined
-  const detail = cause ? cause.message : err instanceof Error ? err.message : String(err)
-  return new Error(
-    `POST ${where} failed: ${code && !detail.includes(code) ? `${code} ` : ''}${detail}`,
-    {
-      cause: err,
-    },
-  )
 }
 
 interface IngestResponse {
