@@ -3,7 +3,9 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { createServer } from '@threadline/server'
 import { createStore } from '@threadline/store'
+import { chromium } from 'playwright-core'
 import { afterAll, expect, it } from 'vitest'
 
 // Runs the README's demo end to end against the built apps (the root test command builds
@@ -17,6 +19,7 @@ const built = [
   'apps/langchain-demo/dist/main.js',
   'packages/server/dist/cli.js',
 ].map((f) => fileURLToPath(new URL(`../${f}`, import.meta.url)))
+const CHROMIUM = process.env.THREADLINE_CHROMIUM ?? '/usr/bin/chromium'
 const dir = mkdtempSync(join(tmpdir(), 'threadline-demo-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
@@ -79,4 +82,44 @@ it('the demo sends every service to one store and prints what it holds', async (
   } finally {
     await store.close()
   }
-}, 180_000)
+
+  // The web console on the demo's data, in Debian's Chromium (CI installs it).
+  if (!existsSync(CHROMIUM)) {
+    if (process.env.CI) throw new Error(`${CHROMIUM} is missing: apt-get install chromium`)
+    console.warn(`\n*** ${CHROMIUM} is missing: the demo's console check is SKIPPED ***\n`)
+    return
+  }
+  const server = await createServer({ dataDir, port: 0 })
+  const url = await server.listen()
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-sync'],
+  })
+  try {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } })
+    const errors: string[] = []
+    page.on('pageerror', (e) => errors.push(e.message))
+    await page.goto(`${url}/?range=24h`)
+    await page.getByRole('img', { name: 'Requests by service' }).waitFor()
+    await page.getByRole('link', { name: 'express-demo' }).waitFor()
+    await page.goto(`${url}/traces/${traceId}`)
+    const tree = page.getByRole('tree', { name: 'Trace waterfall' })
+    await tree.getByRole('treeitem').filter({ hasText: 'GET /orders/:id/shipping' }).waitFor()
+    const services = page.getByRole('definition').filter({ hasText: 'nestjs-demo' })
+    expect((await services.textContent())!.split(', ').sort()).toEqual([
+      'express-demo',
+      'fastify-demo',
+      'nestjs-demo',
+    ])
+    await page.goto(`${url}/errors?range=24h`)
+    await page.getByText('payment provider unavailable').first().waitFor()
+    await page.goto(`${url}/logs?range=24h&categories=llm`)
+    await page.locator('.rows .row').first().waitFor()
+    await page.goto(`${url}/sessions?range=24h`)
+    await page.getByRole('table').waitFor()
+    expect(errors).toEqual([])
+  } finally {
+    await browser.close()
+    await server.close()
+  }
+}, 240_000)
