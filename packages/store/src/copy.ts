@@ -1,6 +1,9 @@
 // From a wire event to one row of the `events` table: validation, the typed values, and
 // the COPY text encoding of those values.
-import { LEVEL_VALUES, toLevel, type ThreadlineEvent } from '@threadline/core'
+import { LEVEL_VALUES, type Level, type ThreadlineEvent } from '@threadline/core'
+import { MAX_KEY_CHARS, prepareEvent, RowError } from './prepare.js'
+
+export { MAX_TIME, MIN_TIME, RowError } from './prepare.js'
 
 /**
  * Written columns, in COPY / INSERT order. `attributes` and `search` are generated from
@@ -52,70 +55,43 @@ export const COPY_COLUMNS = [
 export type RowValue = string | number | null | string[]
 export type Row = RowValue[]
 
-/** Values longer than this in indexed id-like columns are rejected (btree rows are capped). */
-const MAX_KEY_CHARS = 512
 const INT32_MAX = 2_147_483_647
 
 const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v)
 
-// NUL cannot be stored in PostgreSQL text, and lone surrogates cannot be stored in jsonb.
-const UNSTORABLE = /[\u0000\uD800-\uDFFF]/
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g
-const cleanText = (s: string): string =>
-  UNSTORABLE.test(s) ? s.replaceAll('\u0000', '\uFFFD').replace(LONE_SURROGATE, '\uFFFD') : s
-
-const jsonReplacer = (_key: string, value: unknown): unknown =>
-  typeof value === 'string' ? cleanText(value) : value
-
-function toJson(value: unknown): string {
-  const json = JSON.stringify(value)
-  // JSON.stringify escapes NUL and lone surrogates as \u0000 / \udXXX; jsonb rejects both.
-  return /\\u(0000|d[89a-f])/i.test(json) ? JSON.stringify(value, jsonReplacer) : json
-}
-
-const text = (v: unknown): string | null => (typeof v === 'string' ? cleanText(v) : null)
+const text = (v: unknown): string | null => (typeof v === 'string' ? v : null)
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null)
 const int = (v: unknown, max = INT32_MAX): number | null =>
   typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= max ? v : null
-
-export class RowError extends Error {}
 
 function key(event: Record<string, unknown>, field: string): string | null {
   const v = event[field]
   if (v === undefined || v === null) return null
   if (typeof v !== 'string') throw new RowError(`${field} must be a string`)
   if (v.length > MAX_KEY_CHARS) throw new RowError(`${field} is longer than ${MAX_KEY_CHARS}`)
-  return cleanText(v)
+  return v
 }
-
-/** Timestamps outside these bounds are refused (partitions are named by 4-digit year). */
-export const MIN_TIME = Date.UTC(1970, 0, 1)
-export const MAX_TIME = Date.UTC(9999, 11, 31)
 
 /** The row for one event, or a `RowError` saying why it cannot be stored. */
 export function toRow(event: ThreadlineEvent): Row {
-  const e = event as unknown as Record<string, unknown>
-  if (!isObject(e)) throw new RowError('event must be an object')
-  const id = e.id
-  if (typeof id !== 'string' || id.length === 0) throw new RowError('id is missing')
-  if (id.length > MAX_KEY_CHARS) throw new RowError(`id is longer than ${MAX_KEY_CHARS}`)
-  const ts = typeof e.timestamp === 'string' ? Date.parse(e.timestamp) : NaN
-  if (!(ts >= MIN_TIME && ts <= MAX_TIME)) throw new RowError('timestamp is not a valid ISO date')
-  const kind = e.kind === 'span' ? 'span' : e.kind === 'log' ? 'log' : undefined
-  if (!kind) throw new RowError('kind must be "log" or "span"')
-  const level = toLevel(e.level)
-  if (!level) throw new RowError('level is not a known level')
+  return prepareRow(event).row
+}
+
+/** The row and what preparing the event dropped (see `prepareEvent`). */
+export function prepareRow(event: unknown): { row: Row; dropped: number } {
+  const { event: e, dropped } = prepareEvent(event)
+  const level = e.level as Level
   const http = isObject(e.http) ? e.http : {}
   const llm = isObject(e.llm) ? e.llm : {}
   const error = isObject(e.error) ? e.error : {}
   const tags = Array.isArray(e.tags)
-    ? e.tags.filter((t): t is string => typeof t === 'string').map(cleanText)
+    ? e.tags.filter((t): t is string => typeof t === 'string')
     : null
-  return [
-    cleanText(id),
-    new Date(ts).toISOString(),
-    kind,
+  const row: Row = [
+    e.id as string,
+    new Date(e.timestamp as string).toISOString(),
+    e.kind as string,
     level,
     LEVEL_VALUES[level],
     text(e.message),
@@ -152,8 +128,9 @@ export function toRow(event: ThreadlineEvent): Row {
     text(error.message),
     typeof error.fingerprint === 'string' ? key(error, 'fingerprint') : null,
     tags,
-    toJson(e),
+    JSON.stringify(e),
   ]
+  return { row, dropped }
 }
 
 // ------------------------------------------------------------ COPY text format

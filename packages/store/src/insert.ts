@@ -7,9 +7,9 @@ import {
   copyLine,
   MAX_TIME,
   MIN_TIME,
+  prepareRow,
   RowError,
   rowDay,
-  toRow,
   type Row,
 } from './copy.js'
 import type { Engine } from './engine.js'
@@ -127,13 +127,15 @@ export function inserter(engine: Engine, parts: Partitions, chunkSize: number): 
     start: number,
     end: number,
     rejected: RejectedEvent[],
+    dropped: { keys: number },
   ): Promise<number> {
     const pending: Pending[] = []
     let next = start
     const convert = (index: number): string => {
       const event = events[index]
       try {
-        const row = toRow(event!)
+        const { row, dropped: d } = prepareRow(event)
+        dropped.keys += d
         pending.push({ index, row })
         return copyLine(row)
       } catch (error) {
@@ -171,13 +173,21 @@ export function inserter(engine: Engine, parts: Partitions, chunkSize: number): 
   return {
     async insert(events) {
       const rejected: RejectedEvent[] = []
+      const dropped = { keys: 0 }
       let inserted = 0
       for (let i = 0; i < events.length; i += chunkSize) {
-        inserted += await writeChunk(events, i, Math.min(events.length, i + chunkSize), rejected)
+        const end = Math.min(events.length, i + chunkSize)
+        inserted += await writeChunk(events, i, end, rejected, dropped)
       }
       rejected.sort((a, b) => a.index - b.index)
       await maybeAnalyze(inserted)
-      return { inserted, duplicates: events.length - inserted - rejected.length, rejected }
+      const result: InsertResult = {
+        inserted,
+        duplicates: events.length - inserted - rejected.length,
+        rejected,
+      }
+      if (dropped.keys > 0) result.dropped_keys = dropped.keys
+      return result
     },
   }
 }

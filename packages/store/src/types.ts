@@ -40,6 +40,11 @@ export interface InsertResult {
   duplicates: number
   /** Events that could not be stored, with why. The rest of the batch is kept. */
   rejected: RejectedEvent[]
+  /**
+   * `__proto__` and `constructor.prototype` keys dropped from the stored events (present only
+   * when some were): JSON may carry them, but they are never stored or used as prototypes.
+   */
+  dropped_keys?: number
 }
 
 export interface RejectedEvent {

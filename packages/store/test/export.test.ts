@@ -64,7 +64,7 @@ describeEngines('store.export', (store) => {
         event({
           trace_id,
           message,
-          duration_ms: -1 - i,
+          cost_usd: i === 0 ? 0.5 : 1 + i,
           user_id: i === 0 ? '=cmd|calc' : 'u',
           timestamp: new Date(Date.now() - 1000 + i).toISOString(),
         }),
@@ -88,7 +88,7 @@ describeEngines('store.export', (store) => {
     ])
     expect(rows[1]![col('user_id')]).toBe("'=cmd|calc")
     // Numbers are numbers, not text to neutralise.
-    expect(rows[1]![col('duration_ms')]).toBe('-1')
+    expect(rows[1]![col('cost_usd')]).toBe('0.5')
     expect(rows.every((r) => r.length === header.length)).toBe(true)
   })
 

@@ -7,7 +7,12 @@ describeEngines('migrations', (store, engine) => {
   it('records what it applied and applies nothing twice', async () => {
     const info = await store().info()
     expect(info.engine).toBe(engine.name)
-    expect(info.migrations).toEqual(['0001_events', '0002_api_keys', '0003_sessions'])
+    expect(info.migrations).toEqual([
+      '0001_events',
+      '0002_api_keys',
+      '0003_sessions',
+      '0004_search',
+    ])
     expect(await store().migrate()).toEqual([])
     expect(await Promise.all([store().migrate(), store().migrate()])).toEqual([[], []])
   })
@@ -17,7 +22,12 @@ describeEngines('migrations', (store, engine) => {
     const schema = uniqueSchema()
     const [a, b] = await Promise.all([engine.open({ schema }), engine.open({ schema })])
     try {
-      expect((await a.info()).migrations).toEqual(['0001_events', '0002_api_keys', '0003_sessions'])
+      expect((await a.info()).migrations).toEqual([
+        '0001_events',
+        '0002_api_keys',
+        '0003_sessions',
+        '0004_search',
+      ])
       // Both create today's partition at once too.
       const results = await Promise.all([a.insert([event()]), b.insert([event()])])
       expect(results.map((r) => r.inserted)).toEqual([1, 1])

@@ -64,6 +64,8 @@ const fixtures: Record<string, ThreadlineEvent> = {
     event: 'generation',
     message: 'generation',
     name: 'chat',
+    trace_id: hex(16),
+    span_id: hex(8),
     span_kind: 'llm',
     status: 'ok',
     duration_ms: 850,
