@@ -14,7 +14,20 @@ import { hostname } from 'node:os'
 import process from 'node:process'
 import { Writable } from 'node:stream'
 
+import { pathToFileURL } from 'node:url'
+
 import { MSG, SPAN_ID, TRACE_ID } from './records.js'
+
+/**
+ * The `*@before` variants load another build of core (CORE_BEFORE: the path of its
+ * `dist/index.js`, for example from a `git worktree` of an older commit), so a change
+ * and what it replaced run side by side in one run.
+ */
+function beforeCore() {
+  const path = process.env.CORE_BEFORE
+  if (!path) throw new Error('the @before variants need CORE_BEFORE=<older core>/dist/index.js')
+  return path
+}
 
 const PINO_REDACT_PATHS = ['metadata.api_key', 'authorization']
 const BATCH_BYTES = 64 * 1024
@@ -113,8 +126,10 @@ async function winstonVariant({ sink }) {
 
 // ---------------------------------------------------------------- threadline
 
-async function threadlineVariant({ sink, redact }) {
-  const { createLogger, fileExporter, runWithContext } = await import('@threadline/core')
+async function threadlineVariant({ sink, redact, before }) {
+  const { createLogger, fileExporter, runWithContext } = await import(
+    before ? pathToFileURL(beforeCore()).href : '@threadline/core'
+  )
   return {
     sink,
     create(file) {
@@ -137,6 +152,10 @@ async function threadlineVariant({ sink, redact }) {
         level: 'info',
         exporters: [exporter],
         hookProcess: false,
+        // The emit loop produces faster than a stalled disk write drains: on a loaded
+        // machine the default 20,000-event queue filled (and dropped, as it should) in
+        // one round. pino's destination buffers without any limit; this allows 100,000.
+        ...(sink === 'file' ? { batch: { maxQueueSize: 100_000 } } : {}),
         ...(redact === undefined ? {} : { redact }),
       })
       return {
@@ -285,6 +304,16 @@ export const VARIANTS = {
     lib: 'threadline',
     describe: 'threadline-null with redact: false',
     make: () => threadlineVariant({ sink: 'null', redact: false }),
+  },
+  'threadline-file@before': {
+    lib: 'threadline',
+    describe: 'threadline-file on the core build at CORE_BEFORE',
+    make: () => threadlineVariant({ sink: 'file', before: true }),
+  },
+  'threadline-null@before': {
+    lib: 'threadline',
+    describe: 'threadline-null on the core build at CORE_BEFORE',
+    make: () => threadlineVariant({ sink: 'null', before: true }),
   },
   'baseline-batched': {
     lib: 'baseline',

@@ -11,15 +11,18 @@ function body(id) {
   return { id, name: `user ${id}`, plan: 'pro', seats: 12 }
 }
 
+// TL_EXPERIMENT (comma-separated) takes parts away, to see what each costs:
+// `no-metrics`, `null-exporter` (an exporter that drops the serialized lines).
+const experiment = new Set((process.env.TL_EXPERIMENT ?? '').split(',').filter(Boolean))
+
 async function threadlineLogger() {
   const { createLogger, fileExporter } = await import('@threadline/core')
   const { prometheusHttpMetrics } = await import('@threadline/core/metrics')
-  const logger = createLogger({
-    service: 'bench-http',
-    exporters: [fileExporter({ path: file, gzip: false, maxSizeBytes: 0, rotateDaily: false })],
-    hookProcess: false,
-  })
-  return { logger, metrics: prometheusHttpMetrics() }
+  const exporter = experiment.has('null-exporter')
+    ? { name: 'null', export: () => ({ ok: true }) }
+    : fileExporter({ path: file, gzip: false, maxSizeBytes: 0, rotateDaily: false })
+  const logger = createLogger({ service: 'bench-http', exporters: [exporter], hookProcess: false })
+  return { logger, metrics: experiment.has('no-metrics') ? false : prometheusHttpMetrics() }
 }
 
 async function pinoDestination() {
