@@ -71,6 +71,70 @@ const QUESTIONS = [
 
 export const input = (i) => ({ company: 'Acme Corp', question: QUESTIONS[i & 3] })
 
+// Langfuse's current handler (@langfuse/langchain v5) records OpenTelemetry spans; they
+// reach Langfuse through its span processor on a tracer provider registered once per
+// process (the global provider can be set only once). `ended` counts the spans ended.
+let otel
+async function langfuseV5Provider(exporter) {
+  if (otel) return otel
+  const { NodeTracerProvider } = await import('@opentelemetry/sdk-trace-node')
+  const { LangfuseSpanProcessor } = await import('@langfuse/otel')
+  const url = process.env.LANGFUSE_BASEURL
+  if (!exporter && !url)
+    throw new Error('LANGFUSE_BASEURL (the stub server) is not set; run via run.js')
+  const state = { ended: 0 }
+  const counter = {
+    onStart() {},
+    onEnd() {
+      state.ended++
+    },
+    forceFlush: async () => {},
+    shutdown: async () => {},
+  }
+  const processor = new LangfuseSpanProcessor({
+    publicKey: 'pk-lf-bench',
+    secretKey: 'sk-lf-bench',
+    ...(exporter ? { exporter } : { baseUrl: url }),
+  })
+  const provider = new NodeTracerProvider({ spanProcessors: [processor, counter] })
+  provider.register()
+  otel = { provider, state }
+  return otel
+}
+
+async function langfuseV5(exporter) {
+  const { CallbackHandler } = await import('@langfuse/langchain')
+  const { provider, state } = await langfuseV5Provider(exporter)
+  const start = state.ended
+  return {
+    callbacks: [new CallbackHandler()],
+    events: () => state.ended - start,
+    drain: async () => {
+      await provider.forceFlush()
+    },
+  }
+}
+
+/** A handler that implements every callback the bench chain triggers, doing nothing. */
+async function noopHandler(awaited) {
+  const { BaseCallbackHandler } = await import('@langchain/core/callbacks/base')
+  class Noop extends BaseCallbackHandler {
+    name = 'noop'
+    constructor() {
+      super({ _awaitHandler: awaited })
+    }
+    handleChainStart() {}
+    handleChainEnd() {}
+    handleChainError() {}
+    handleChatModelStart() {}
+    handleLLMStart() {}
+    handleLLMEnd() {}
+    handleLLMError() {}
+    handleLLMNewToken() {}
+  }
+  return new Noop()
+}
+
 /**
  * Each variant: make() -> { callbacks, events(), drain() }. `callbacks` goes into
  * chain.invoke(input, { callbacks }); drain() waits until the handler has handed every
@@ -81,6 +145,29 @@ export const VARIANTS = {
     describe: 'no callback handler',
     async make() {
       return { callbacks: undefined, events: () => undefined, drain: async () => {} }
+    },
+  },
+  // The floor: what LangChain itself does once any handler is attached (run ids, the
+  // serialized runnable and inputs handed to every callback, run managers, awaiting
+  // the handler) with handlers that do nothing. No handler can add less than this.
+  'noop-awaited': {
+    describe: 'a handler whose callbacks do nothing, awaited on the call path (as Threadline)',
+    async make() {
+      return {
+        callbacks: [await noopHandler(true)],
+        events: () => undefined,
+        drain: async () => {},
+      }
+    },
+  },
+  'noop-background': {
+    describe: "the same, run in LangChain's background callback queue (as Langfuse's handlers)",
+    async make() {
+      return {
+        callbacks: [await noopHandler(false)],
+        events: () => undefined,
+        drain: async () => {},
+      }
     },
   },
   threadline: {
@@ -135,6 +222,23 @@ export const VARIANTS = {
         },
       }
     },
+  },
+  'langfuse-v5': {
+    describe:
+      '@langfuse/langchain v5 CallbackHandler (OpenTelemetry spans), LangfuseSpanProcessor with its default OTLP/HTTP exporter to a stub server on 127.0.0.1',
+    make: () => langfuseV5(undefined),
+  },
+  'langfuse-v5-drop': {
+    describe:
+      'the same, the span processor given an exporter that drops the batch (no serialization, no HTTP)',
+    make: () =>
+      langfuseV5({
+        export(_spans, done) {
+          done({ code: 0 })
+        },
+        shutdown: async () => {},
+        forceFlush: async () => {},
+      }),
   },
   'langfuse-drop': {
     describe:
