@@ -5,10 +5,11 @@ import type { Censor, ContentMode } from './types.js'
 
 /**
  * Safe serialization and redaction in one walk. Every value a caller hands to
- * Threadline passes through here before it is queued: it is copied (so later
- * mutation by the caller cannot change a queued event), made JSON-safe, capped,
- * and redacted. Options are compiled once; the walk does no allocation beyond
- * the copy it returns.
+ * Threadline passes through here before it is queued: it is made JSON-safe,
+ * capped and redacted, and either copied (the builder's path) or written
+ * straight to JSON (the direct line's path, `jsonString` / `jsonAttribute`);
+ * either way later mutation by the caller cannot change a queued event.
+ * Options are compiled once.
  */
 
 export interface RedactionOptions {
