@@ -45,6 +45,29 @@ export type { FileExporterOptions } from './exporters/file.js'
 export { httpExporter } from './exporters/http.js'
 export type { HttpExporterOptions } from './exporters/http.js'
 export { memoryExporter } from './exporters/memory.js'
+export { datadogExporter } from './exporters/datadog.js'
+export type { DatadogExporterOptions } from './exporters/datadog.js'
+export { splunkExporter } from './exporters/splunk.js'
+export type { SplunkExporterOptions } from './exporters/splunk.js'
+export { cloudwatchExporter } from './exporters/cloudwatch.js'
+export type { CloudWatchExporterOptions, AwsCredentials } from './exporters/cloudwatch.js'
+export { webhookExporter, verifyWebhookSignature } from './exporters/webhook.js'
+export type { WebhookExporterOptions } from './exporters/webhook.js'
+export type {
+  VendorCommonOptions,
+  VendorExporter,
+  VendorExporterStats,
+} from './exporters/intake.js'
+export type { BreakerOptions, BreakerState } from './exporters/shared.js'
+export {
+  vendorExporter,
+  VENDOR_TYPES,
+  VENDOR_CONFIG_KEYS,
+  VENDOR_CREDENTIAL_KEYS,
+} from './exporters/vendor.js'
+export type { VendorType } from './exporters/vendor.js'
+export { withDiskSpool } from './exporters/spool.js'
+export type { DiskSpoolOptions, SpoolStats, SpoolControls } from './exporters/spool.js'
 export type { MemoryExporter, MemoryExporterOptions } from './exporters/memory.js'
 export { costOf, createPriceTable, setPrices, DEFAULT_PRICES, PRICES_AS_OF } from './pricing.js'
 export type { ModelPrice, PriceTable, TokenUsage } from './pricing.js'
