@@ -3,11 +3,12 @@ import type { ThreadlineContext } from './context.js'
 import { runWithContext } from './context.js'
 import { memoryExporter } from './exporters/memory.js'
 import { createLogger } from './logger.js'
-import { buildLogEvent, logLine } from './normalize.js'
+import { buildLogEvent, buildSpanEvent, logLine, spanLine } from './normalize.js'
 import type { EventSource } from './normalize.js'
 import { serializeEvent } from './pipeline.js'
 import { createSanitizer } from './sanitize.js'
 import type { SanitizerOptions } from './sanitize.js'
+import type { SpanRecord } from './span.js'
 import { isoNow } from './time.js'
 import type { EventInput, Level } from './types.js'
 
@@ -569,5 +570,202 @@ describe('the logger with direct lines', () => {
     expect(st.emitted).toBe(11)
     expect(st.exporters[0]?.delivered).toBe(10)
     expect(st.dropped['shutdown']).toBe(1)
+  })
+})
+
+describe('span lines written directly', () => {
+  const stampId = (line: string): string => line.replace(/^\{"id":"[^"]+"/, '{"id":"ID"')
+
+  function record(over: Partial<SpanRecord> = {}): SpanRecord {
+    return {
+      name: 'GET /users/:id',
+      kind: 'server',
+      status: 'ok',
+      level: undefined,
+      startWall: Date.UTC(2026, 11, 3, 9, 0, 0, 123),
+      durationMs: 4.321,
+      context: { ...TRACE, trace_flags: '01' },
+      parent_span_id: undefined,
+      fields: [],
+      attributes: undefined,
+      error: undefined,
+      ...over,
+    }
+  }
+
+  function compare(
+    src: EventSource,
+    r: SpanRecord,
+    bindings?: Record<string, unknown>,
+  ): string | undefined {
+    const direct = spanLine(src, r, bindings)
+    const built = serializeEvent(buildSpanEvent(src, r, bindings))
+    if (direct !== undefined) expect(stampId(direct)).toBe(stampId(built))
+    return direct
+  }
+
+  const httpFields = (): EventInput[] => [
+    { category: 'http', event: 'request', request_id: 'req-1' },
+    {
+      http: {
+        method: 'GET',
+        route: '/users/:id',
+        path: '/users/42',
+        outcome: 'completed',
+        status_code: 200,
+        request_bytes: 0,
+        response_bytes: 57,
+        client_address: '127.0.0.1',
+        user_agent: 'curl/8.5.0',
+      },
+      level: 'info',
+    },
+  ]
+
+  const CASES: [string, Partial<SpanRecord>][] = [
+    ['the HTTP completion event', { fields: httpFields() }],
+    [
+      'with a query and headers',
+      {
+        fields: httpFields(),
+        attributes: {
+          'url.query': { q: 'x', token: 't' },
+          'http.request.header.x-api-key': '[REDACTED]',
+        },
+      },
+    ],
+    [
+      'a continued trace',
+      {
+        fields: httpFields(),
+        parent_span_id: 'aaaaaaaaaaaaaaaa',
+        context: { ...TRACE, trace_flags: '00', trace_state: 'k=v' },
+      },
+    ],
+    ['no trace flags', { context: { ...TRACE } }],
+    [
+      'an LLM span',
+      {
+        kind: 'llm',
+        name: 'chat gpt-4o-mini',
+        fields: [
+          { category: 'llm', event: 'generation' },
+          {
+            llm: {
+              model: 'gpt-4o-mini',
+              provider: 'openai',
+              operation: 'chat',
+              input_tokens: 12,
+              output_tokens: 30,
+              total_tokens: 42,
+              ttft_ms: 3.5,
+            },
+            cost_usd: 0.00012,
+          },
+        ],
+        attributes: {
+          messages: [
+            {
+              role: 'user',
+              content:
+                'my password is hunter2 and key sk-proj-abcdefghijklmnopqrstuvwxyz0123456789ABCD',
+            },
+          ],
+          completion: { role: 'assistant', content: 'x'.repeat(20_000) },
+          'gen_ai.usage.input_tokens': 12,
+        },
+      },
+    ],
+    [
+      'invalid http and llm members',
+      {
+        fields: [
+          {
+            http: {
+              method: 5,
+              status_code: -1,
+              outcome: 'weird',
+              extra: { password: 'x' },
+              nothing: null,
+            },
+            llm: { model: 7, input_tokens: NaN },
+          },
+        ],
+      },
+    ],
+    ['http not an object', { fields: [{ http: 'GET /', llm: null }] }],
+    ['levels', { status: 'error', fields: [{ level: 'loud' }, { level: 'warn' }] }],
+    ['a cancelled span', { status: 'cancelled' }],
+    ['an explicit level', { level: 'debug' }],
+    [
+      'wire strings of every type',
+      {
+        fields: [{ user_id: 42, org_id: { id: 1 }, session_id: 'x'.repeat(2000), action: 'read' }],
+      },
+    ],
+    ['cost not a valid number', { fields: [{ cost_usd: -1 }] }],
+    ['undefined attributes', { attributes: { a: undefined, b: 1, c: undefined } }],
+    ['unicode names', { name: 'GET /caf\u00e9/\u2028', kind: 'client' }],
+    ['a non-finite duration', { durationMs: NaN }],
+  ]
+
+  it.each(CASES)('give the builder’s bytes: %s', (_name, over) => {
+    for (const [, opts, env] of OPTIONS) {
+      const src = source(opts, env)
+      compare(src, record(over))
+    }
+    expect(compare(source(), record(over))).toBeDefined()
+  })
+
+  it.each(nasty())('give the builder’s bytes for nasty attributes and fields: %s', (_n, value) => {
+    for (const [, opts, env] of OPTIONS) {
+      const src = source(opts, env)
+      compare(src, record({ attributes: value }))
+      compare(src, record({ fields: [value] }))
+    }
+  })
+
+  it('decline what only the builder handles', () => {
+    const src = source()
+    const declines: Partial<SpanRecord>[] = [
+      { error: new Error('x') },
+      { context: { ...TRACE, bindings: { user_id: 'u' } } },
+      { fields: [{ request_id: 'a' }, { request_id: 'b' }] },
+      { fields: [{ http: { method: 'GET' } }, { http: { status_code: 200 } }] },
+      { fields: [{ duration_ms: 5 }] },
+      { fields: [{ name: 'other' }] },
+      { fields: [{ status: 'error' }] },
+      { fields: [{ parent_span_id: 'bbbbbbbbbbbbbbbb' }] },
+      { fields: [{ message: 'm' }] },
+      { fields: [{ error: 'e' }] },
+      { fields: [{ tags: ['t'] }] },
+      { fields: [{ service: 's' }] },
+      { fields: [{ a: 1 }], attributes: { a: 2 } },
+      { context: { ...TRACE, content_mode: 'off' } },
+    ]
+    for (const over of declines) expect(compare(src, record(over))).toBeUndefined()
+    expect(compare(src, record(), { org_id: 'o' })).toBeUndefined()
+    expect(
+      compare(source({ redact: { paths: ['http.user_agent'] } }), record({ fields: httpFields() })),
+    ).toBeUndefined()
+  })
+
+  it('carry the HTTP completion event through a logger with the same bytes', async () => {
+    const mem = memoryExporter()
+    const log = createLogger({ service: 'svc', exporters: [mem], hookProcess: false })
+    const span = log.startSpan('GET /users/42', { kind: 'server', fields: httpFields()[0] })
+    span.updateName('GET /users/:id')
+    span.setAttributes({ 'url.query': { q: 'x' } })
+    span.end(httpFields()[1])
+    await log.flush()
+    const line = mem.lines[0]!
+    const e = JSON.parse(line) as Record<string, unknown>
+    expect(e).toMatchObject({
+      kind: 'span',
+      name: 'GET /users/:id',
+      span_kind: 'server',
+      request_id: 'req-1',
+    })
+    expect(mem.events[0]).toEqual(e)
   })
 })

@@ -6,7 +6,7 @@ import { diag } from './diag.js'
 import { ThreadlineConfigError } from './errors.js'
 import { consoleExporter } from './exporters/console.js'
 import { LEVEL_VALUES, toLevel } from './levels.js'
-import { buildLogEvent, buildSpanEvent, logLine, normalizeEvent } from './normalize.js'
+import { buildLogEvent, buildSpanEvent, logLine, normalizeEvent, spanLine } from './normalize.js'
 import type { EventSource, Resource } from './normalize.js'
 import { createPipeline, serializeEvent } from './pipeline.js'
 import type { Pipeline } from './pipeline.js'
@@ -316,7 +316,10 @@ class LoggerImpl implements Logger, SpanHost {
   /** @internal called by a span of this logger when it ends. */
   emitSpan(r: SpanRecord): void {
     try {
-      queue(this.core.pipeline, buildSpanEvent(this.core, r, this.bindings))
+      const pipeline = this.core.pipeline
+      const line = pipeline.emitLine ? spanLine(this.core, r, this.bindings) : undefined
+      if (line !== undefined) pipeline.emitLine!(line)
+      else queue(pipeline, buildSpanEvent(this.core, r, this.bindings))
     } catch (err) {
       diag.error('span emit failed', err)
     }

@@ -3,7 +3,7 @@ import { toErrorInfo } from './errors.js'
 import { newSpanId, newTraceId, uuidv7 } from './ids.js'
 import { toLevel } from './levels.js'
 import { types as utilTypes } from 'node:util'
-import { safeJson, WIRE_FIELDS } from './sanitize.js'
+import { quoteJson, safeJson, WIRE_FIELDS } from './sanitize.js'
 import type { Sanitizer } from './sanitize.js'
 import type { SpanRecord } from './span.js'
 import { isoNow } from './time.js'
@@ -715,4 +715,222 @@ const LEVEL_JSON: Readonly<Record<Level, string>> = {
   warn: '","level":"warn","message":',
   error: '","level":"error","message":',
   fatal: '","level":"fatal","message":',
+}
+
+// ---- span lines written directly ----
+//
+// The event of a finished span, written straight to its line with the bytes of
+// `serializeEvent(buildSpanEvent(...))`, for the common shape: a scope with no
+// bindings, a logger with none, fields that are top-level strings, `level`,
+// `http`, `llm`, `cost_usd` or attributes, no error. Anything else is built.
+
+/** Known keys a span line carries from the span's fields; absent and known: the builder. */
+const SPAN_KEYS = new Map<string, 'top' | 'level' | 'http' | 'llm' | 'number'>()
+for (const k of STRING_FIELDS) if (!RESOURCE_KEYS.has(k)) SPAN_KEYS.set(k, 'top')
+SPAN_KEYS.set('level', 'level')
+SPAN_KEYS.set('http', 'http')
+SPAN_KEYS.set('llm', 'llm')
+SPAN_KEYS.set('cost_usd', 'number')
+
+/** A span line's parts while it is written; `undefined` from a step: the builder decides. */
+class SpanLineParts {
+  top = ''
+  attrs = ''
+  present = 0
+  count = 0
+  level: Level
+  readonly topKeys = new Set<string>()
+  readonly attrKeys = new Set<string>()
+
+  constructor(
+    private readonly s: Sanitizer,
+    private readonly mode: ContentMode,
+    level: Level,
+  ) {
+    this.level = level
+  }
+
+  /** `attr(k, v)` of the builder. */
+  attr(k: string, v: unknown, fromFields: boolean): boolean {
+    if (this.attrKeys.has(k) || this.count >= this.s.limits.maxObjectKeys) return false
+    if (this.present > 0 && isIndexKey(k)) return false
+    this.count++
+    // the builder's `attributes` field passes undefined values on: counted, nothing set
+    if (v === undefined && !fromFields) return true
+    const part = this.s.jsonAttribute!(k, v, this.mode, this.attrs === '')
+    if (part === undefined) return false
+    this.attrKeys.add(k)
+    if (part === null) return true
+    this.present++
+    this.attrs += part
+    return true
+  }
+
+  /** `sub()` of the builder: the `http` or `llm` object, invalid members as attributes. */
+  sub(
+    v: Record<string, unknown>,
+    strs: ReadonlySet<string>,
+    nums: ReadonlySet<string>,
+    prefix: string,
+  ): string | undefined {
+    const proto = Object.getPrototypeOf(v)
+    if ((proto !== Object.prototype && proto !== null) || utilTypes.isProxy(v)) return undefined
+    let out = ''
+    for (const k of Object.keys(v)) {
+      const x = v[k]
+      if (x === undefined || x === null) continue
+      let json: string | undefined
+      if (strs.has(k) && typeof x === 'string') json = this.s.jsonString!(x, 2048)
+      else if (nums.has(k) && typeof x === 'number' && Number.isFinite(x) && x >= 0)
+        json = String(x)
+      else if (k === 'outcome' && prefix === 'http' && typeof x === 'string' && OUTCOMES.has(x))
+        json = '"' + x + '"'
+      if (json === undefined) {
+        if (!this.attr(`${prefix}.${k}`, x, true)) return undefined
+        continue
+      }
+      out += (out === '' ? '"' : ',"') + k + '":' + json
+    }
+    return '{' + out + '}'
+  }
+
+  /** `fields(f)` of the builder for one of the span's field objects. */
+  fields(f: EventInput): boolean {
+    const proto = Object.getPrototypeOf(f)
+    if ((proto !== Object.prototype && proto !== null) || utilTypes.isProxy(f)) return false
+    for (const k of Object.keys(f)) {
+      const v = f[k]
+      if (v === undefined) continue
+      const kind = SPAN_KEYS.get(k)
+      if (kind === undefined) {
+        if (KNOWN_FIELDS.has(k) || !this.attr(k, v, true)) return false
+        continue
+      }
+      if (kind === 'level') {
+        const l = toLevel(v)
+        if (l) this.level = l
+        else if (!this.attr(k, v, true)) return false
+        continue
+      }
+      if (kind === 'top') {
+        if (typeof v === 'string' && v.length <= MAX_ID * 4) {
+          if (this.topKeys.has(k)) return false
+          this.topKeys.add(k)
+          this.top += ',"' + k + '":' + this.s.jsonString!(v, 1024)
+        } else if (typeof v === 'number' && Number.isFinite(v)) {
+          if (this.topKeys.has(k)) return false
+          this.topKeys.add(k)
+          this.top += ',"' + k + '":"' + String(v) + '"'
+        } else if (!this.attr(k, v, true)) return false
+        continue
+      }
+      if (kind === 'number') {
+        if (typeof v === 'number' && Number.isFinite(v) && v >= 0) {
+          if (this.topKeys.has(k)) return false
+          this.topKeys.add(k)
+          this.top += ',"' + k + '":' + String(v)
+        } else if (!this.attr(k, v, true)) return false
+        continue
+      }
+      // http, llm
+      if (!v || typeof v !== 'object') {
+        if (!this.attr(k, v, true)) return false
+        continue
+      }
+      if (this.topKeys.has(k)) return false
+      this.topKeys.add(k)
+      const json =
+        kind === 'http'
+          ? this.sub(v as Record<string, unknown>, HTTP_STR, HTTP_NUM, 'http')
+          : this.sub(v as Record<string, unknown>, LLM_STR, LLM_NUM, 'llm')
+      if (json === undefined) return false
+      this.top += ',"' + k + '":' + json
+    }
+    return true
+  }
+}
+
+/**
+ * The JSON line of a finished span, exactly `serializeEvent(buildSpanEvent(...))`;
+ * undefined when only the builder can say.
+ */
+export function spanLine(
+  source: EventSource,
+  r: SpanRecord,
+  bindings: Record<string, unknown> | undefined,
+): string | undefined {
+  try {
+    return directSpanLine(source, r, bindings)
+  } catch {
+    return undefined
+  }
+}
+
+function directSpanLine(
+  source: EventSource,
+  r: SpanRecord,
+  bindings: Record<string, unknown> | undefined,
+): string | undefined {
+  const s = source.sanitizer
+  const ctx = r.context
+  if (!s.direct || !s.jsonString || !s.jsonAttribute) return undefined
+  if (bindings || ctx.bindings || r.error !== undefined) return undefined
+  if (
+    typeof ctx.trace_id !== 'string' ||
+    typeof ctx.span_id !== 'string' ||
+    (ctx.trace_flags !== undefined && typeof ctx.trace_flags !== 'string') ||
+    typeof r.name !== 'string' ||
+    typeof r.kind !== 'string' ||
+    (r.level !== undefined && LEVEL_JSON[r.level] === undefined)
+  )
+    return undefined
+  const mode = ctx.content_mode ?? s.contentMode
+  if (mode !== 'full') return undefined
+  const parts = new SpanLineParts(
+    s,
+    mode,
+    r.level ?? (r.status === 'error' ? 'error' : r.status === 'cancelled' ? 'warn' : 'info'),
+  )
+  for (const f of r.fields) if (f && !parts.fields(f)) return undefined
+  const a = r.attributes
+  if (a) {
+    if (typeof a !== 'object' || Array.isArray(a)) return undefined
+    for (const k in a) {
+      if (!Object.prototype.hasOwnProperty.call(a, k)) continue
+      if (k === '__proto__' || !parts.attr(k, a[k], false)) return undefined
+    }
+  }
+  const res = source.resource
+  const d = r.durationMs
+  return (
+    '{"id":"' +
+    uuidv7(Date.now()) +
+    '","kind":"span","timestamp":"' +
+    isoNow(r.startWall) +
+    LEVEL_JSON[parts.level] +
+    s.jsonString(r.name) +
+    ',"service":' +
+    quoteJson(res.service) +
+    (res.environment !== undefined ? ',"environment":' + quoteJson(res.environment) : '') +
+    (res.service_version !== undefined
+      ? ',"service_version":' + quoteJson(res.service_version)
+      : '') +
+    ',"trace_id":' +
+    quoteJson(ctx.trace_id) +
+    ',"span_id":' +
+    quoteJson(ctx.span_id) +
+    (ctx.trace_flags !== undefined ? ',"trace_flags":' + quoteJson(ctx.trace_flags) : '') +
+    parts.top +
+    (parts.present > 0 ? ',"attributes":{' + parts.attrs + '}' : '') +
+    (r.parent_span_id ? ',"parent_span_id":' + quoteJson(r.parent_span_id) : '') +
+    ',"name":' +
+    quoteJson(r.name) +
+    ',"span_kind":' +
+    quoteJson(r.kind) +
+    ',"status":' +
+    quoteJson(r.status) +
+    ',"duration_ms":' +
+    (Number.isFinite(d) ? String(d) : 'null') +
+    '}'
+  )
 }
