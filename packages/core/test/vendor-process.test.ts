@@ -114,6 +114,27 @@ describe('withDiskSpool', () => {
     expect(spoolIdentity(s)).toBe(true)
   })
 
+  it('a batch cut short by shutdown is spooled before shutdown returns', async () => {
+    const fake = await datadogFake()
+    fake.script.push({ delayMs: 10_000 })
+    const dir = fresh()
+    const ex = withDiskSpool(datadogExporter({ apiKey: DD_KEY, url: fake.url }), { dir })
+    const log = createLogger({
+      service: 'stop',
+      exporters: [ex],
+      hookProcess: false,
+      batch: { maxBatchSize: 20, flushIntervalMs: 10_000 },
+    })
+    const arrived = new Promise<void>((resolve) => (fake.onRequest = resolve))
+    for (let i = 0; i < 20; i++) log.info('m', { i })
+    await arrived
+    expect(await log.shutdown(100)).toBe(false)
+    await new Promise((r) => setImmediate(r))
+    expect(ex.spoolStats()).toMatchObject({ spooled: 20, pending: 20, pendingFiles: 1 })
+    expect(accountingErrors(log.stats())).toEqual([])
+    expect(readdirSync(dir).filter((f) => f.endsWith('.jsonl'))).toHaveLength(1)
+  })
+
   it('an unwritable spool (full disk, gone directory) is a counted drop (spool_error)', async () => {
     const fake = await datadogFake()
     fake.always = { status: 500 }

@@ -143,6 +143,8 @@ export function withDiskSpool<E extends Exporter>(
   const stopping = new AbortController()
   let replaying: Promise<void> | undefined
   let waitingForDestination = false
+  /** Direct exports in progress: shutdown waits for them, so a batch cut short is spooled. */
+  const inflight = new Set<Promise<ExportResult>>()
   const idleWaiters: (() => void)[] = []
 
   function refuse(reason: string, n: number, error: unknown): ExportResult {
@@ -271,14 +273,22 @@ export function withDiskSpool<E extends Exporter>(
         if (batch.length === 0) return { ok: true }
         // behind what is already spooled, never ahead of it
         if (files.length > 0) return write(batch)
-        let r: ExportResult
+        const p = (async (): Promise<ExportResult> => {
+          let r: ExportResult
+          try {
+            r = await exporter.export(batch)
+          } catch (error) {
+            r = { ok: false, error }
+          }
+          if (r.ok || !(r.retryable || SPOOLABLE.has(r.reason ?? ''))) return r
+          return write(batch)
+        })()
+        inflight.add(p)
         try {
-          r = await exporter.export(batch)
-        } catch (error) {
-          r = { ok: false, error }
+          return await p
+        } finally {
+          inflight.delete(p)
         }
-        if (r.ok || !(r.retryable || SPOOLABLE.has(r.reason ?? ''))) return r
-        return write(batch)
       } catch (error) {
         return refuse('spool_error', batch.length, error)
       }
@@ -294,7 +304,8 @@ export function withDiskSpool<E extends Exporter>(
     async shutdown() {
       stopping.abort()
       await exporter.shutdown?.()
-      await replaying
+      // the inner exporter ends its requests at once; what they leave undelivered is spooled
+      await Promise.all([...inflight, replaying])
     },
     spoolStats(): SpoolStats {
       return {
