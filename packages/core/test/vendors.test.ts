@@ -3,6 +3,12 @@
  * real Datadog, Splunk or CloudWatch can run here). Every behaviour common to the four is
  * checked for each; the intake-specific limits and formats below.
  */
+import { execFileSync } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { createServer as createHttpsServer } from 'node:https'
+import type { AddressInfo } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 
 import { createLogger } from '../src/logger.js'
@@ -31,6 +37,15 @@ import {
   webhookFake,
 } from './vendor-fakes.js'
 import type { Fake } from './vendor-fakes.js'
+
+const hasOpenssl = (() => {
+  try {
+    execFileSync('openssl', ['version'], { stdio: 'ignore' })
+    return true
+  } catch {
+    return false
+  }
+})()
 
 const loggers: Logger[] = []
 afterEach(async () => {
@@ -421,6 +436,57 @@ describe('splunkExporter', () => {
     const bad = splunkExporter({ token: 'nope', url: fake.url })
     expect(String(failure(await bad.export(records(1))).error)).toContain('Invalid token (code 4)')
   })
+
+  it.runIf(hasOpenssl)(
+    'verifies TLS certificates: a self-signed HEC is refused, not trusted',
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'tl-tls-'))
+      execFileSync(
+        'openssl',
+        [
+          'req',
+          '-x509',
+          '-newkey',
+          'rsa:2048',
+          '-nodes',
+          '-days',
+          '1',
+          '-subj',
+          '/CN=127.0.0.1',
+          '-keyout',
+          join(dir, 'k.pem'),
+          '-out',
+          join(dir, 'c.pem'),
+        ],
+        { stdio: 'ignore' },
+      )
+      let requests = 0
+      const server = createHttpsServer(
+        { key: readFileSync(join(dir, 'k.pem')), cert: readFileSync(join(dir, 'c.pem')) },
+        (_req, res) => {
+          requests++
+          res.end('{"text":"Success","code":0}')
+        },
+      )
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()))
+      const port = (server.address() as AddressInfo).port
+      try {
+        const ex = splunkExporter({
+          token: SPLUNK_TOKEN,
+          url: `https://127.0.0.1:${port}`,
+          maxAttempts: 1,
+        })
+        const r = failure(await ex.export(records(1)))
+        expect(r.reason).toBe('retry_exhausted')
+        expect(String(r.error)).toMatch(/self[- ]signed|SELF_SIGNED/i)
+        expect(requests).toBe(0)
+      } finally {
+        server.closeAllConnections()
+        await new Promise((resolve) => server.close(resolve))
+        rmSync(dir, { recursive: true, force: true })
+      }
+    },
+  )
 
   it('needs a url and a token', () => {
     expect(() => splunkExporter({ token: 't' })).toThrow(/url is required/)
