@@ -641,6 +641,14 @@ describe('vendorExporter (for the server integrations)', () => {
       /credentials.token is required/,
     )
     expect(() => vendorExporter('otlp' as 'datadog')).toThrow(/integration type/)
+    expect(() =>
+      vendorExporter(
+        'cloudwatch',
+        { log_group_name: 'g' },
+        { access_key_id: 'a', secret_access_key: 's' },
+      ),
+    ).toThrow(/config.region is required/)
+    expect(() => vendorExporter('webhook', {})).toThrow(/config.url is required/)
     try {
       vendorExporter('datadog', {}, { api_key: 'k\nsecret-value' })
     } catch (err) {

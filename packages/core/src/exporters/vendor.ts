@@ -119,8 +119,9 @@ function mapCredentials(
 }
 
 /**
- * Build the exporter for an integration. Credentials are taken only from `credentials`
- * (never from the environment, so one server's integrations cannot borrow its own keys).
+ * Build the exporter for an integration. Credentials are taken only from `credentials`, and
+ * nothing else is read from the environment either (`DD_SITE`, `SPLUNK_HEC_URL`,
+ * `AWS_REGION`, ...): one server's integrations never borrow its own configuration.
  * Throws a `ThreadlineConfigError` naming the bad key (`config.site`, `credentials.token`);
  * its message never contains a credential.
  *
@@ -151,12 +152,26 @@ export function vendorExporter(
     throw new ThreadlineConfigError('credentials must be an object', 'credentials')
   const o = mapConfig(type, config) as VendorCommonOptions & Record<string, unknown>
   const c = mapCredentials(type, credentials)
+  // settings an exporter would otherwise read from this process's environment are required
+  // (or defaulted) here, so one integration never inherits the server's own configuration
+  const need = (key: string, option: string): void => {
+    if (o[option] === undefined)
+      throw new ThreadlineConfigError(`${type}: config.${key} is required`, `config.${key}`)
+  }
   switch (type) {
     case 'datadog':
-      return datadogExporter({ ...o, apiKey: c['api_key']! })
+      return datadogExporter({
+        site: 'datadoghq.com',
+        ddtags: '',
+        ...o,
+        apiKey: c['api_key']!,
+      })
     case 'splunk':
+      need('url', 'url')
       return splunkExporter({ ...o, token: c['token']! })
     case 'cloudwatch':
+      need('region', 'region')
+      need('log_group_name', 'logGroupName')
       return cloudwatchExporter({
         ...(o as { logGroupName: string }),
         credentials: {
@@ -166,6 +181,7 @@ export function vendorExporter(
         },
       })
     case 'webhook':
+      need('url', 'url')
       return webhookExporter({ ...o, ...(c['secret'] ? { secret: c['secret'] } : {}) })
   }
 }
