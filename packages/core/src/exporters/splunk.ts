@@ -45,8 +45,9 @@ export interface SplunkExporterOptions extends VendorCommonOptions {
   /** Poll interval of the acknowledgement endpoint, in ms. @default 500 */
   ackPollMs?: number
   /**
-   * Largest request body before compression, in bytes. Splunk Cloud's HEC accepts 1 MB per
-   * request; an on-premises `max_content_length` may allow more.
+   * Largest request body before compression, in bytes: a conservative default; raise it to
+   * your HEC's `max_content_length` (limits.conf `[http_input]` on your own indexers). A 413
+   * halves the request either way.
    * @default 1000000
    */
   maxRequestBytes?: number
