@@ -12,18 +12,8 @@
  * once: a batch that failed part way is spooled whole (the destinations, or the Threadline
  * server, deduplicate by event `id`).
  */
-import {
-  closeSync,
-  fsyncSync,
-  mkdirSync,
-  openSync,
-  readdirSync,
-  renameSync,
-  statSync,
-  unlinkSync,
-  writeSync,
-} from 'node:fs'
-import { readFile, unlink } from 'node:fs/promises'
+import { mkdirSync, readdirSync, statSync, unlinkSync } from 'node:fs'
+import { open, readFile, rename, unlink } from 'node:fs/promises'
 import { join } from 'node:path'
 
 import { diag } from '../diag.js'
@@ -153,46 +143,36 @@ export function withDiskSpool<E extends Exporter>(
     return { ok: false, reason, error }
   }
 
-  /** Write a batch to disk, synchronously (one small file; fsync per policy). */
-  function write(batch: readonly ExportRecord[]): ExportResult {
+  /**
+   * Write a batch to disk (one small file, fsynced per policy), without blocking the event
+   * loop. Batches arrive one at a time (the pipeline runs one export per exporter), so the
+   * size check and the sequence stay consistent.
+   */
+  async function write(batch: readonly ExportRecord[]): Promise<ExportResult> {
     let text = ''
     for (const r of batch) text += r.json + '\n'
     const size = Buffer.byteLength(text)
     if (bytes + size > maxBytes)
       return refuse('spool_full', batch.length, new Error(`spool at its cap of ${maxBytes} bytes`))
-    const name = `${String(seq).padStart(16, '0')}-${batch.length}.jsonl`
+    const name = `${String(seq++).padStart(16, '0')}-${batch.length}.jsonl`
     const tmp = join(dir, name + '.tmp')
     try {
-      const fd = openSync(tmp, 'w')
+      const fh = await open(tmp, 'w')
       try {
-        writeSync(fd, text)
-        if (fsync === 'always') fsyncSync(fd)
+        await fh.writeFile(text)
+        if (fsync === 'always') await fh.sync()
       } finally {
-        closeSync(fd)
+        await fh.close()
       }
+      await rename(tmp, join(dir, name))
+      if (fsync === 'always') await syncDir(dir)
     } catch (err) {
-      try {
-        unlinkSync(tmp)
-      } catch {
-        // nothing was written
-      }
+      await unlink(tmp).catch(() => undefined)
       return refuse('spool_error', batch.length, err)
     }
-    // rename synchronously too: the export must not return before the file has its final name
-    return commit(tmp, name, batch.length, size)
-  }
-
-  function commit(tmp: string, name: string, events: number, size: number): ExportResult {
-    try {
-      renameSync(tmp, join(dir, name))
-      if (fsync === 'always') syncDir(dir)
-    } catch (err) {
-      return refuse('spool_error', events, err)
-    }
-    seq++
-    files.push({ name, events, bytes: size })
+    files.push({ name, events: batch.length, bytes: size })
     bytes += size
-    st.spooled += events
+    st.spooled += batch.length
     kick()
     return { ok: true }
   }
@@ -269,28 +249,24 @@ export function withDiskSpool<E extends Exporter>(
     ...exporter,
     name: exporter.name,
     async export(batch: readonly ExportRecord[]): Promise<ExportResult> {
-      try {
-        if (batch.length === 0) return { ok: true }
+      if (batch.length === 0) return { ok: true }
+      const p = (async (): Promise<ExportResult> => {
         // behind what is already spooled, never ahead of it
         if (files.length > 0) return write(batch)
-        const p = (async (): Promise<ExportResult> => {
-          let r: ExportResult
-          try {
-            r = await exporter.export(batch)
-          } catch (error) {
-            r = { ok: false, error }
-          }
-          if (r.ok || !(r.retryable || SPOOLABLE.has(r.reason ?? ''))) return r
-          return write(batch)
-        })()
-        inflight.add(p)
+        let r: ExportResult
         try {
-          return await p
-        } finally {
-          inflight.delete(p)
+          r = await exporter.export(batch)
+        } catch (error) {
+          r = { ok: false, error }
         }
-      } catch (error) {
-        return refuse('spool_error', batch.length, error)
+        if (r.ok || !(r.retryable || SPOOLABLE.has(r.reason ?? ''))) return r
+        return write(batch)
+      })().catch((error: unknown) => refuse('spool_error', batch.length, error))
+      inflight.add(p)
+      try {
+        return await p
+      } finally {
+        inflight.delete(p)
       }
     },
     async forceFlush() {
@@ -321,14 +297,15 @@ export function withDiskSpool<E extends Exporter>(
   } as E & SpoolControls
 }
 
-function syncDir(dir: string): void {
-  let fd: number | undefined
+async function syncDir(dir: string): Promise<void> {
   try {
-    fd = openSync(dir, 'r')
-    fsyncSync(fd)
+    const fh = await open(dir, 'r')
+    try {
+      await fh.sync()
+    } finally {
+      await fh.close()
+    }
   } catch {
     // some platforms cannot fsync a directory; the file itself is synced
-  } finally {
-    if (fd !== undefined) closeSync(fd)
   }
 }
