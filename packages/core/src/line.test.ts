@@ -707,6 +707,18 @@ describe('span lines written directly', () => {
     ['undefined attributes', { attributes: { a: undefined, b: 1, c: undefined } }],
     ['unicode names', { name: 'GET /caf\u00e9/\u2028', kind: 'client' }],
     ['a non-finite duration', { durationMs: NaN }],
+    [
+      'http and llm set twice (merged in place)',
+      {
+        fields: [
+          { http: { method: 'GET', route: '/a' }, llm: { operation: 'chat', provider: 'p' } },
+          {
+            http: { status_code: 200, method: 'POST', bad: 1 },
+            llm: { model: 'm', provider: 'q' },
+          },
+        ],
+      },
+    ],
   ]
 
   it.each(CASES)('give the builder’s bytes: %s', (_name, over) => {
@@ -731,7 +743,6 @@ describe('span lines written directly', () => {
       { error: new Error('x') },
       { context: { ...TRACE, bindings: { user_id: 'u' } } },
       { fields: [{ request_id: 'a' }, { request_id: 'b' }] },
-      { fields: [{ http: { method: 'GET' } }, { http: { status_code: 200 } }] },
       { fields: [{ duration_ms: 5 }] },
       { fields: [{ name: 'other' }] },
       { fields: [{ status: 'error' }] },
@@ -753,7 +764,7 @@ describe('span lines written directly', () => {
   it('carry the HTTP completion event through a logger with the same bytes', async () => {
     const mem = memoryExporter()
     const log = createLogger({ service: 'svc', exporters: [mem], hookProcess: false })
-    const span = log.startSpan('GET /users/42', { kind: 'server', fields: httpFields()[0] })
+    const span = log.startSpan('GET /users/42', { kind: 'server', fields: httpFields()[0]! })
     span.updateName('GET /users/:id')
     span.setAttributes({ 'url.query': { q: 'x' } })
     span.end(httpFields()[1])

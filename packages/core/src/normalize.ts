@@ -732,14 +732,14 @@ SPAN_KEYS.set('http', 'http')
 SPAN_KEYS.set('llm', 'llm')
 SPAN_KEYS.set('cost_usd', 'number')
 
-/** A span line's parts while it is written; `undefined` from a step: the builder decides. */
+/** A span line's parts while it is written; `false` from a step: the builder decides. */
 class SpanLineParts {
-  top = ''
+  /** Top-level fields in the order the builder sets them: JSON, or an `http` / `llm` object's members. */
+  readonly top = new Map<string, string | Map<string, string>>()
   attrs = ''
   present = 0
   count = 0
   level: Level
-  readonly topKeys = new Set<string>()
   readonly attrKeys = new Set<string>()
 
   constructor(
@@ -766,16 +766,16 @@ class SpanLineParts {
     return true
   }
 
-  /** `sub()` of the builder: the `http` or `llm` object, invalid members as attributes. */
+  /** `sub()` of the builder: `http` or `llm` members merged into `out`, invalid ones as attributes. */
   sub(
     v: Record<string, unknown>,
     strs: ReadonlySet<string>,
     nums: ReadonlySet<string>,
     prefix: string,
-  ): string | undefined {
+    out: Map<string, string>,
+  ): boolean {
     const proto = Object.getPrototypeOf(v)
-    if ((proto !== Object.prototype && proto !== null) || utilTypes.isProxy(v)) return undefined
-    let out = ''
+    if ((proto !== Object.prototype && proto !== null) || utilTypes.isProxy(v)) return false
     for (const k of Object.keys(v)) {
       const x = v[k]
       if (x === undefined || x === null) continue
@@ -786,12 +786,19 @@ class SpanLineParts {
       else if (k === 'outcome' && prefix === 'http' && typeof x === 'string' && OUTCOMES.has(x))
         json = '"' + x + '"'
       if (json === undefined) {
-        if (!this.attr(`${prefix}.${k}`, x, true)) return undefined
+        if (!this.attr(`${prefix}.${k}`, x, true)) return false
         continue
       }
-      out += (out === '' ? '"' : ',"') + k + '":' + json
+      out.set(k, json)
     }
-    return '{' + out + '}'
+    return true
+  }
+
+  /** Set a top-level field the builder sets once; a second time takes the builder. */
+  private once(k: string, json: string): boolean {
+    if (this.top.has(k)) return false
+    this.top.set(k, json)
+    return true
   }
 
   /** `fields(f)` of the builder for one of the span's field objects. */
@@ -814,39 +821,48 @@ class SpanLineParts {
       }
       if (kind === 'top') {
         if (typeof v === 'string' && v.length <= MAX_ID * 4) {
-          if (this.topKeys.has(k)) return false
-          this.topKeys.add(k)
-          this.top += ',"' + k + '":' + this.s.jsonString!(v, 1024)
+          if (!this.once(k, this.s.jsonString!(v, 1024))) return false
         } else if (typeof v === 'number' && Number.isFinite(v)) {
-          if (this.topKeys.has(k)) return false
-          this.topKeys.add(k)
-          this.top += ',"' + k + '":"' + String(v) + '"'
+          if (!this.once(k, '"' + String(v) + '"')) return false
         } else if (!this.attr(k, v, true)) return false
         continue
       }
       if (kind === 'number') {
         if (typeof v === 'number' && Number.isFinite(v) && v >= 0) {
-          if (this.topKeys.has(k)) return false
-          this.topKeys.add(k)
-          this.top += ',"' + k + '":' + String(v)
+          if (!this.once(k, String(v))) return false
         } else if (!this.attr(k, v, true)) return false
         continue
       }
-      // http, llm
+      // http, llm: an object merges into what earlier fields set, in place
       if (!v || typeof v !== 'object') {
         if (!this.attr(k, v, true)) return false
         continue
       }
-      if (this.topKeys.has(k)) return false
-      this.topKeys.add(k)
-      const json =
+      let members = this.top.get(k)
+      if (members === undefined) this.top.set(k, (members = new Map()))
+      else if (typeof members === 'string') return false
+      const ok =
         kind === 'http'
-          ? this.sub(v as Record<string, unknown>, HTTP_STR, HTTP_NUM, 'http')
-          : this.sub(v as Record<string, unknown>, LLM_STR, LLM_NUM, 'llm')
-      if (json === undefined) return false
-      this.top += ',"' + k + '":' + json
+          ? this.sub(v as Record<string, unknown>, HTTP_STR, HTTP_NUM, 'http', members)
+          : this.sub(v as Record<string, unknown>, LLM_STR, LLM_NUM, 'llm', members)
+      if (!ok) return false
     }
     return true
+  }
+
+  /** The top-level fields as JSON members, each after a comma. */
+  topJson(): string {
+    let out = ''
+    for (const [k, v] of this.top) {
+      if (typeof v === 'string') {
+        out += ',"' + k + '":' + v
+        continue
+      }
+      let inner = ''
+      for (const [mk, mv] of v) inner += (inner === '' ? '"' : ',"') + mk + '":' + mv
+      out += ',"' + k + '":{' + inner + '}'
+    }
+    return out
   }
 }
 
@@ -920,7 +936,7 @@ function directSpanLine(
     ',"span_id":' +
     quoteJson(ctx.span_id) +
     (ctx.trace_flags !== undefined ? ',"trace_flags":' + quoteJson(ctx.trace_flags) : '') +
-    parts.top +
+    parts.topJson() +
     (parts.present > 0 ? ',"attributes":{' + parts.attrs + '}' : '') +
     (r.parent_span_id ? ',"parent_span_id":' + quoteJson(r.parent_span_id) : '') +
     ',"name":' +
