@@ -12,3 +12,18 @@ export class StoreQueryError extends TypeError {
     super(`invalid ${field}: ${reason}`)
   }
 }
+
+// PostgreSQL cannot hold NUL in text, nor a lone surrogate in jsonb: such a value in a filter
+// could never match, and would come back from the database as an error, so it is refused here.
+const UNSTORABLE = /[\u0000\uD800-\uDFFF]/
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
+
+/** `value`, or a `StoreQueryError` when it holds a NUL or a lone surrogate. */
+export function storable(field: string, value: string): string {
+  if (UNSTORABLE.test(value)) {
+    if (value.includes('\u0000')) throw new StoreQueryError(field, 'must not contain NUL (\\u0000)')
+    if (LONE_SURROGATE.test(value))
+      throw new StoreQueryError(field, 'must not contain a lone UTF-16 surrogate')
+  }
+  return value
+}

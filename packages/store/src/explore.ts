@@ -3,7 +3,7 @@
 import type { ThreadlineEvent } from '@threadline/core'
 import { GROUPS } from './aggregate.js'
 import type { Engine } from './engine.js'
-import { StoreQueryError } from './errors.js'
+import { storable, StoreQueryError } from './errors.js'
 import { canonicalFilters, intOption, Params, whereClauses, whereSql } from './filters.js'
 import { show } from './time.js'
 import { FACET_FIELDS } from './vocabulary.js'
@@ -241,6 +241,9 @@ export async function loadSession(
 ): Promise<SessionDetail | undefined> {
   if (typeof sessionId !== 'string' || sessionId.length === 0 || sessionId.length > 1000)
     throw new StoreQueryError('session_id', 'expected a session id string')
+  storable('session_id', sessionId)
+  if (scope.org_id !== undefined && typeof scope.org_id === 'string')
+    storable('org_id', scope.org_id)
   const params = new Params()
   const sid = params.add(sessionId)
   let org = ''

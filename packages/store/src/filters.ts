@@ -1,7 +1,7 @@
 // Filters to SQL: every value bound as a parameter, every field allow-listed, every
 // mistake a StoreQueryError naming the field.
 import { LEVEL_VALUES, toLevel, type Level } from '@threadline/core'
-import { StoreQueryError } from './errors.js'
+import { storable, StoreQueryError } from './errors.js'
 import { parseTime, show } from './time.js'
 import type { EventFilters } from './types.js'
 import { FILTERS, filterByName, type FilterName } from './vocabulary.js'
@@ -51,7 +51,7 @@ function str(field: string, v: unknown): string {
   if (v.length === 0) throw new StoreQueryError(field, 'must not be empty')
   if (v.length > MAX_STRING)
     throw new StoreQueryError(field, `longer than ${MAX_STRING} characters`)
-  return v
+  return storable(field, v)
 }
 
 function list(field: string, v: unknown): string[] {
@@ -148,6 +148,8 @@ export function whereClauses(f: EventFilters, params: Params, now: Date): string
     for (const [k, v] of entries) {
       if (k.length === 0 || k.length > 200)
         throw new StoreQueryError(`attributes.${k}`, 'key must be 1-200 characters')
+      storable(`attributes.${k}`, k)
+      if (typeof v === 'string') storable(`attributes.${k}`, v)
       const ok =
         typeof v === 'string'
           ? v.length <= MAX_STRING

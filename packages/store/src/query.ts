@@ -21,7 +21,7 @@ const SORTS: Record<SortField, { expr: string; type: string }> = {
 }
 
 const PAGE_KEYS = new Set(['limit', 'offset', 'cursor', 'sort_by', 'sort_order', 'with_total'])
-const EXPORT_KEYS = new Set(['format', 'limit', 'sort_order'])
+const EXPORT_KEYS = new Set(['format', 'limit', 'sort_by', 'sort_order'])
 export const MAX_LIMIT = 10_000
 
 interface Cursor {
@@ -52,10 +52,56 @@ function decodeCursor(raw: unknown, sort: SortField, order: SortOrder): Cursor {
     typeof c.i !== 'string'
   )
     throw new StoreQueryError('cursor', 'not a cursor this store issued')
-  if (c.s !== sort || c.o !== order)
-    throw new StoreQueryError('cursor', `issued for sort ${c.s} ${c.o}, not ${sort} ${order}`)
+  if (c.s !== sort || c.o !== order) {
+    const s = typeof c.s === 'string' && Object.hasOwn(SORTS, c.s) ? c.s : '?'
+    const o = c.o === 'asc' || c.o === 'desc' ? c.o : '?'
+    throw new StoreQueryError('cursor', `issued for sort ${s} ${o}, not ${sort} ${order}`)
+  }
+  // A cursor is plain base64url JSON, so anyone can write one: every value must be one the
+  // database can cast, or the query would fail there instead of here.
+  if (!validTimestamp(c.t) || !validSortValue(SORTS[sort].type, c.v) || !validId(c.i))
+    throw new StoreQueryError('cursor', 'not a cursor this store issued')
   return c as Cursor
 }
+
+/** `timestamptz::text` as PostgreSQL writes it (`2026-12-03 08:41:50.123+00`), or ISO. */
+const TIMESTAMP =
+  /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(\.\d{1,6})?(Z|[+-]\d{2}(:?\d{2})?)?$/
+function validTimestamp(t: string): boolean {
+  const m = TIMESTAMP.exec(t)
+  if (!m) return false
+  const [y, mo, d, h, mi, se] = m.slice(1, 7).map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ]
+  const date = new Date(Date.UTC(y, mo - 1, d, h, mi, se))
+  return (
+    y >= 1 &&
+    date.getUTCFullYear() === y &&
+    date.getUTCMonth() === mo - 1 &&
+    date.getUTCDate() === d &&
+    h < 24 &&
+    mi < 60 &&
+    se < 60
+  )
+}
+const SMALLINT = 32_767
+const INT = 2_147_483_647
+function validSortValue(type: string, v: string): boolean {
+  if (type === 'timestamptz') return validTimestamp(v)
+  if (type === 'text') return v.length <= 1000 && !UNSTORABLE.test(v)
+  if (!/^-?\d+(\.\d+)?(e[+-]?\d+)?$/i.test(v)) return false
+  const n = Number(v)
+  if (type === 'float8') return Number.isFinite(n)
+  const max = type === 'smallint' ? SMALLINT : INT
+  return Number.isInteger(n) && Math.abs(n) <= max
+}
+const UNSTORABLE = /[\u0000\uD800-\uDFFF]/
+const validId = (i: string): boolean => i.length > 0 && i.length <= 512 && !UNSTORABLE.test(i)
 
 function sortOf(options: { sort_by?: unknown; sort_order?: unknown }): {
   sort: SortField
@@ -143,20 +189,39 @@ export async function queryEvents(
 /** Rows per page while exporting: memory stays bounded by one page. */
 const EXPORT_PAGE = 2000
 
-/** The export as text chunks (one per page), walking the matches by keyset. */
-export async function* exportEvents(
+/**
+ * The export as text chunks (one per page), walking the matches by keyset. Every option is
+ * checked when this is called, before any chunk: a bad one throws here, not mid-stream.
+ */
+export function exportEvents(
   engine: Engine,
   options: ExportOptions,
   now: Date,
 ): AsyncGenerator<string> {
-  const f = canonicalFilters(options, EXPORT_KEYS) as ExportOptions
+  const f = canonicalFilters(options, EXPORT_KEYS) as ExportOptions & { sort_by?: unknown }
   const format = f.format ?? 'csv'
   if (format !== 'csv' && format !== 'jsonl')
     throw new StoreQueryError('format', `expected csv or jsonl, got ${show(format)}`)
   const max = intOption('limit', f.limit, 1, Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER)
+  if (f.sort_by !== undefined && f.sort_by !== 'timestamp' && f.sort_by !== 'created_at')
+    throw new StoreQueryError(
+      'sort_by',
+      `an export is in time order: timestamp, not ${show(f.sort_by)}`,
+    )
   const { order } = sortOf({ sort_order: f.sort_order ?? 'asc' })
-  // Validate the filters before the first chunk, so a bad one fails the call, not mid-stream.
-  whereClauses(f, new Params(), now)
+  const { sort_by: _sort, ...filters } = f
+  whereClauses(filters, new Params(), now)
+  return exportPages(engine, filters, format, max, order, now)
+}
+
+async function* exportPages(
+  engine: Engine,
+  f: ExportOptions,
+  format: 'csv' | 'jsonl',
+  max: number,
+  order: SortOrder,
+  now: Date,
+): AsyncGenerator<string> {
   if (format === 'csv') yield exportHeader()
   let sent = 0
   let after: { t: string; i: string } | undefined

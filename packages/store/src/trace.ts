@@ -1,7 +1,7 @@
 // One trace: its events in order, the span tree, and what it cost.
 import type { ThreadlineEvent } from '@threadline/core'
 import type { Engine } from './engine.js'
-import { StoreQueryError } from './errors.js'
+import { storable, StoreQueryError } from './errors.js'
 import type { SpanNode, TraceResult } from './types.js'
 
 const MAX_TRACE_EVENTS = 50_000
@@ -16,6 +16,9 @@ export async function loadTrace(
 ): Promise<TraceResult | undefined> {
   if (typeof traceId !== 'string' || traceId.length === 0 || traceId.length > 512)
     throw new StoreQueryError('trace_id', 'expected a trace id string')
+  storable('trace_id', traceId)
+  if (scope.org_id !== undefined && typeof scope.org_id === 'string')
+    storable('org_id', scope.org_id)
   const params: unknown[] = [traceId]
   let orgClause = ''
   if (scope.org_id !== undefined) {
@@ -35,16 +38,22 @@ export async function loadTrace(
   )
 }
 
+const timeOf = (v: unknown): number => (typeof v === 'string' ? Date.parse(v) : NaN)
+const MAX_DATE_MS = 8.64e15
+const isoOf = (ms: number): string =>
+  new Date(Math.max(-MAX_DATE_MS, Math.min(MAX_DATE_MS, ms))).toISOString()
+
 /** The span tree and sums for a trace's events (already in time order). */
 export function buildTrace(traceId: string, events: ThreadlineEvent[]): TraceResult {
   const nodes = new Map<string, SpanNode>()
   for (const e of events) {
     if (e.kind !== 'span' || !e.span_id || nodes.has(e.span_id)) continue
-    const start = Date.parse(e.timestamp)
+    const start = timeOf(e.timestamp)
+    const duration = typeof e.duration_ms === 'number' ? e.duration_ms : 0
     nodes.set(e.span_id, {
       span: e,
       start_ms: start,
-      end_ms: start + (e.duration_ms ?? 0),
+      end_ms: start + duration,
       depth: 0,
       children: [],
       logs: [],
@@ -109,28 +118,37 @@ export function buildTrace(traceId: string, events: ThreadlineEvent[]): TraceRes
   let totalTok = 0
   let cost: number | undefined
   const services = new Set<string>()
+  // Rows written before the schema was enforced may hold any type: count only real numbers.
+  const n = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : 0)
   for (const e of events) {
-    const t = Date.parse(e.timestamp)
-    start = Math.min(start, t)
-    end = Math.max(end, t + (e.kind === 'span' ? (e.duration_ms ?? 0) : 0))
+    const t = timeOf(e.timestamp)
+    if (Number.isFinite(t)) {
+      start = Math.min(start, t)
+      end = Math.max(end, t + (e.kind === 'span' ? n(e.duration_ms) : 0))
+    }
     if (isError(e)) errors++
-    services.add(e.service)
+    if (typeof e.service === 'string') services.add(e.service)
     if (usageFromSpans && e.kind !== 'span') continue
     if (e.llm) {
-      inTok += e.llm.input_tokens ?? 0
-      outTok += e.llm.output_tokens ?? 0
-      totalTok += e.llm.total_tokens ?? (e.llm.input_tokens ?? 0) + (e.llm.output_tokens ?? 0)
+      inTok += n(e.llm.input_tokens)
+      outTok += n(e.llm.output_tokens)
+      totalTok +=
+        e.llm.total_tokens !== undefined
+          ? n(e.llm.total_tokens)
+          : n(e.llm.input_tokens) + n(e.llm.output_tokens)
     }
-    if (typeof e.cost_usd === 'number') cost = (cost ?? 0) + e.cost_usd
+    if (typeof e.cost_usd === 'number' && Number.isFinite(e.cost_usd))
+      cost = (cost ?? 0) + e.cost_usd
   }
+  if (!(start <= end)) start = end = 0
   return {
     trace_id: traceId,
     events,
     roots,
     unattached_logs: unattached,
     services: [...services],
-    start: new Date(start).toISOString(),
-    end: new Date(end).toISOString(),
+    start: isoOf(start),
+    end: isoOf(end),
     duration_ms: end - start,
     critical_path: criticalPath(roots),
     span_count: nodes.size,

@@ -458,6 +458,7 @@ export interface StoreReader {
   errors(options?: ErrorsOptions): Promise<ErrorGroup[]>
   stats(options?: StatsOptions): Promise<StatsRow[]>
   /** Streams the export in chunks of text; memory stays bounded whatever the size. */
+  /** Throws `StoreQueryError` when called with a bad option or filter, before any chunk. */
   export(options?: ExportOptions): AsyncIterable<string>
   /** The most frequent values of one field among the matching events (for filter menus). */
   facets(field: FacetField, options?: FacetsOptions): Promise<FacetsResult>

@@ -1,4 +1,4 @@
-import { escapeForTerminal } from '@threadline/core'
+import { escapeForTerminal, toLevel } from '@threadline/core'
 import type { Level } from '@threadline/core'
 
 /** ANSI styles used by the CLI. */
@@ -38,9 +38,15 @@ const LEVEL_STYLE: Record<Level, StyleName[]> = {
   fatal: ['magenta', 'bold'],
 }
 
-/** The style of a level. */
-export function levelStyle(level: string): StyleName[] {
-  return LEVEL_STYLE[level as Level] ?? ['gray']
+/** The style of a level (any value: rows written before the schema was enforced vary). */
+export function levelStyle(level: unknown): StyleName[] {
+  const l = toLevel(level)
+  return l ? LEVEL_STYLE[l] : ['gray']
+}
+
+/** A level for display, upper case: a known level by its name, anything else made safe. */
+export function levelLabel(level: unknown): string {
+  return (toLevel(level) ?? safe(level)).toUpperCase()
 }
 
 const ANSI = /\x1b\[[0-9;]*m/g
@@ -64,16 +70,41 @@ export function pad(text: string, width: number, align: 'left' | 'right' = 'left
 }
 
 /** Cut to at most `max` columns, ending with `…` when cut. Plain text only. */
-export function truncate(text: string, max: number): string {
-  const chars = [...text]
-  if (chars.length <= max) return text
+export function truncate(text: unknown, max: number): string {
+  const chars = [...asText(text)]
+  if (chars.length <= max) return chars.join('')
   return max <= 1 ? chars.slice(0, max).join('') : chars.slice(0, max - 1).join('') + '…'
 }
 
-/** Event text made safe for one terminal line (controls and escapes made visible). */
-export function safe(text: string | null | undefined): string {
-  return text == null ? '' : escapeForTerminal(text)
+/**
+ * Any value as text: a string as it is, `null`/`undefined` as nothing, objects as JSON. The
+ * CLI reads whatever the store (or a server) holds and must never throw on its shape.
+ */
+export function asText(v: unknown): string {
+  if (typeof v === 'string') return v
+  if (v === null || v === undefined) return ''
+  if (typeof v === 'object') {
+    try {
+      return JSON.stringify(v) ?? ''
+    } catch {
+      return '[unprintable]'
+    }
+  }
+  return String(v)
 }
+
+/**
+ * Event text made safe for one terminal line: C0 and C1 controls (ESC, BEL, CR, LF, ...),
+ * DEL and U+2028/U+2029 become visible escapes, so one event stays one line and cannot move
+ * the cursor, set the title or colour the screen.
+ */
+export function safe(text: unknown): string {
+  return escapeForTerminal(asText(text))
+}
+
+/** A finite number, or undefined (for numbers read from stored events). */
+export const finite = (v: unknown): number | undefined =>
+  typeof v === 'number' && Number.isFinite(v) ? v : undefined
 
 export interface TableColumn {
   header: string
@@ -134,8 +165,8 @@ export function renderBar(options: BarOptions): string {
 }
 
 /** Milliseconds for humans: `0.42ms`, `12.3ms`, `1234ms`, `12.5s`. */
-export function formatMs(ms: number | null | undefined): string {
-  if (ms == null || !Number.isFinite(ms)) return '-'
+export function formatMs(ms: unknown): string {
+  if (typeof ms !== 'number' || !Number.isFinite(ms)) return '-'
   if (ms === 0) return '0ms'
   if (ms < 1) return `${ms.toFixed(2)}ms`
   if (ms < 100) return `${ms.toFixed(1)}ms`
@@ -144,8 +175,8 @@ export function formatMs(ms: number | null | undefined): string {
 }
 
 /** Dollars: `$0.000123` under a cent, `$0.1234` under a dollar, `$12.34` above. */
-export function formatCost(usd: number | null | undefined): string {
-  if (usd == null || !Number.isFinite(usd)) return '-'
+export function formatCost(usd: unknown): string {
+  if (typeof usd !== 'number' || !Number.isFinite(usd)) return '-'
   if (usd === 0) return '$0'
   if (Math.abs(usd) < 0.01) return `$${usd.toFixed(6)}`
   if (Math.abs(usd) < 1) return `$${usd.toFixed(4)}`
@@ -153,22 +184,22 @@ export function formatCost(usd: number | null | undefined): string {
 }
 
 /** An integer with thousands separators (`12,345`). */
-export function formatInt(n: number | null | undefined): string {
-  if (n == null || !Number.isFinite(n)) return '-'
+export function formatInt(n: unknown): string {
+  if (typeof n !== 'number' || !Number.isFinite(n)) return '-'
   return Math.round(n)
     .toString()
     .replace(/\B(?=(\d{3})+(?!\d))/g, ',')
 }
 
 /** A percentage with one decimal from a 0..1 rate (`12.5%`). */
-export function formatPercent(rate: number | null | undefined): string {
-  if (rate == null || !Number.isFinite(rate)) return '-'
+export function formatPercent(rate: unknown): string {
+  if (typeof rate !== 'number' || !Number.isFinite(rate)) return '-'
   return `${(rate * 100).toFixed(1)}%`
 }
 
 /** An ISO timestamp as `YYYY-MM-DD HH:MM:SS.mmm` (UTC); other text is returned as is. */
-export function formatTime(iso: string | null | undefined): string {
-  if (!iso) return '-'
+export function formatTime(iso: unknown): string {
+  if (!iso || (typeof iso !== 'string' && typeof iso !== 'number')) return iso ? safe(iso) : '-'
   const d = new Date(iso)
   if (Number.isNaN(d.getTime())) return safe(iso)
   return d.toISOString().replace('T', ' ').replace('Z', '')

@@ -19,6 +19,7 @@ import { statsCommand } from './commands/stats.js'
 import { traceCommand } from './commands/trace.js'
 import { flagForField } from './filters.js'
 import { GLOBAL_OPTIONS, commandHelp, overallHelp } from './help.js'
+import { safe } from './format.js'
 import { writeOut } from './output.js'
 
 export type {
@@ -258,10 +259,11 @@ async function report(
   stderr: CliOutput,
   env: Record<string, string | undefined>,
 ): Promise<number> {
+  // Messages may quote what was asked or answered (a flag value, a server's error): neutralised.
   if (isUsageError(err)) {
     await writeOut(
       stderr,
-      `threadline ${command}: ${err.message}\nRun 'threadline ${command} --help' for usage.\n`,
+      `threadline ${command}: ${safe(err.message)}\nRun 'threadline ${command} --help' for usage.\n`,
     )
     return 2
   }
@@ -269,15 +271,21 @@ async function report(
     const flag = flagForField(err.field)
     const reason = typeof err.reason === 'string' ? err.reason : err.message
     const text = flag ? `${flag}: ${reason}` : err.message
-    await writeOut(stderr, `threadline ${command}: ${text}\n`)
+    await writeOut(stderr, `threadline ${command}: ${safe(text)}\n`)
     return 2
   }
   if (isConfigError(err)) {
-    await writeOut(stderr, `threadline ${command}: ${err.message.replace(/^threadline: /, '')}\n`)
+    await writeOut(
+      stderr,
+      `threadline ${command}: ${safe(err.message.replace(/^threadline: /, ''))}\n`,
+    )
     return 2
   }
   const message = err instanceof Error ? err.message : String(err)
-  const debug = env['THREADLINE_DEBUG'] && err instanceof Error && err.stack ? `\n${err.stack}` : ''
-  await writeOut(stderr, `threadline ${command}: ${message}${debug}\n`)
+  const debug =
+    env['THREADLINE_DEBUG'] && err instanceof Error && err.stack
+      ? `\n${err.stack.split('\n').map(safe).join('\n')}`
+      : ''
+  await writeOut(stderr, `threadline ${command}: ${safe(message)}${debug}\n`)
   return 1
 }

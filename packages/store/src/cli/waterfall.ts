@@ -5,10 +5,12 @@ import {
   formatInt,
   formatMs,
   formatTime,
+  levelLabel,
   levelStyle,
   pad,
   painter,
   renderBar,
+  asText,
   safe,
   truncate,
 } from './format.js'
@@ -64,10 +66,10 @@ function llmDetails(e: ThreadlineEvent, paint: Paint): string {
 }
 
 function logLine(log: ThreadlineEvent, indent: string, t0: number, paint: Paint): string {
-  const offset = Date.parse(log.timestamp) - t0
+  const offset = (typeof log.timestamp === 'string' ? Date.parse(log.timestamp) : NaN) - t0
   const at = Number.isFinite(offset) ? ` ${paint('dim', `+${formatMs(offset)}`)}` : ''
-  const level = paint(levelStyle(log.level), log.level.toUpperCase())
-  const err = log.error ? ` ${safe(`${log.error.type}: ${log.error.message}`)}` : ''
+  const level = paint(levelStyle(log.level), levelLabel(log.level))
+  const err = log.error ? ` ${safe(`${asText(log.error.type)}: ${asText(log.error.message)}`)}` : ''
   const mark = isErrored(log) ? MARK.error : ' '
   return `${mark}    ${indent}${paint('dim', '[')}${level}${paint('dim', `] ${safe(log.message)}${err}`)}${at}`
 }
@@ -84,7 +86,7 @@ export function renderWaterfall(trace: TraceResult, options: WaterfallOptions = 
   const paint = painter(color)
   const rows = flatten(trace.roots, 0, [])
   const starts = rows.map((r) => r.node.start_ms)
-  const parsedStart = Date.parse(trace.start)
+  const parsedStart = typeof trace.start === 'string' ? Date.parse(trace.start) : NaN
   const t0 = Number.isFinite(parsedStart)
     ? Math.min(parsedStart, ...starts)
     : starts.length
@@ -145,8 +147,8 @@ export function renderWaterfall(trace: TraceResult, options: WaterfallOptions = 
     const details: string[] = []
     const llm = llmDetails(e, paint)
     if (llm) details.push(llm)
-    if (e.http?.status_code !== undefined) details.push(`status ${e.http.status_code}`)
-    if (e.error) details.push(safe(`${e.error.type}: ${e.error.message}`))
+    if (e.http?.status_code !== undefined) details.push(`status ${safe(e.http.status_code)}`)
+    if (e.error) details.push(safe(`${asText(e.error.type)}: ${asText(e.error.message)}`))
     if (node.orphan) details.push(`orphan: parent ${safe(e.parent_span_id ?? '?')} not stored`)
     const red = (text: string): string => (errored ? paint('red', text) : text)
     let line =

@@ -1,6 +1,6 @@
 import type { CommandSpec } from '../command.js'
 import { formatInt } from '../format.js'
-import { writeOut } from '../output.js'
+import { jsonLine, writeOut } from '../output.js'
 
 /** `threadline info`: where the store is, its migrations and how many events it holds. */
 export const infoCommand: CommandSpec = {
@@ -9,7 +9,7 @@ export const infoCommand: CommandSpec = {
     const store = await ctx.openReader()
     const [info, count] = await Promise.all([store.info(), store.count()])
     if (ctx.json) {
-      await writeOut(ctx.stdout, JSON.stringify({ ...info, events: count }) + '\n')
+      await writeOut(ctx.stdout, jsonLine({ ...info, events: count }))
       return 0
     }
     const lines = [

@@ -3,7 +3,18 @@ import type { QueryOptions, SortField } from '../../types.js'
 import { usageError } from '../command.js'
 import type { CommandSpec } from '../command.js'
 import { FILTER_OPTIONS, parsePositiveInt, stringValue, toEventFilters } from '../filters.js'
-import { formatMs, formatTime, levelStyle, pad, painter, safe, truncate } from '../format.js'
+import {
+  asText,
+  finite,
+  formatMs,
+  formatTime,
+  levelLabel,
+  levelStyle,
+  pad,
+  painter,
+  safe,
+  truncate,
+} from '../format.js'
 import type { Paint } from '../format.js'
 import { writeJsonLines, writeOut } from '../output.js'
 
@@ -26,7 +37,12 @@ export interface EventLineWidths {
 }
 
 function what(e: ThreadlineEvent): string {
-  return safe([e.category, e.event].filter((x) => x !== undefined).join('/'))
+  return safe(
+    [e.category, e.event]
+      .filter((x) => x !== undefined && x !== null)
+      .map(asText)
+      .join('/'),
+  )
 }
 
 /** Widths that align the service and category/event columns of `events`. */
@@ -51,29 +67,27 @@ export function formatEventLine(
 ): string {
   const parts = [
     paint('dim', formatTime(e.timestamp)),
-    paint(levelStyle(e.level), e.level.toUpperCase().padEnd(5)),
+    paint(levelStyle(e.level), levelLabel(e.level).padEnd(5)),
     paint('magenta', pad(safe(e.service), widths.service)),
   ]
   const w = what(e)
   if (w || widths.what) parts.push(paint('bold', pad(w, widths.what)))
-  const message = e.kind === 'span' ? (e.name ?? e.message) : e.message
+  const message = asText(e.kind === 'span' ? (e.name ?? e.message) : e.message)
   parts.push(safe(truncate(message, 160)))
-  if (e.error && !message.includes(e.error.message))
-    parts.push(paint('red', safe(truncate(`${e.error.type}: ${e.error.message}`, 120))))
+  const error = (e.error ?? undefined) as { type?: unknown; message?: unknown } | undefined
+  if (error && typeof error === 'object' && !message.includes(asText(error.message)))
+    parts.push(paint('red', safe(truncate(`${asText(error.type)}: ${asText(error.message)}`, 120))))
   const meta: string[] = []
-  if (e.trace_id) meta.push(`trace=${safe(e.trace_id.slice(0, 8))}`)
+  if (e.trace_id) meta.push(`trace=${safe(asText(e.trace_id).slice(0, 8))}`)
   if (e.duration_ms !== undefined) meta.push(formatMs(e.duration_ms))
-  if (e.http?.status_code !== undefined) {
-    const code = e.http.status_code
-    meta.push(
-      code >= 500
-        ? paint('red', String(code))
-        : code >= 400
-          ? paint('yellow', String(code))
-          : String(code),
-    )
+  const status = (e.http as { status_code?: unknown } | undefined)?.status_code
+  if (status !== undefined && status !== null) {
+    const code = finite(status) ?? 0
+    const shown = safe(status)
+    meta.push(code >= 500 ? paint('red', shown) : code >= 400 ? paint('yellow', shown) : shown)
   }
-  if (e.llm?.model) meta.push(safe(e.llm.model))
+  const model = (e.llm as { model?: unknown } | undefined)?.model
+  if (model) meta.push(safe(model))
   if (meta.length) parts.push(meta.join(' '))
   return parts.join('  ')
 }
@@ -123,7 +137,8 @@ export const queryCommand: CommandSpec = {
     if (ctx.json) {
       await writeJsonLines(ctx.stdout, result.events)
       if (result.total !== undefined) await writeOut(ctx.stderr, `total: ${result.total}\n`)
-      if (result.next_cursor) await writeOut(ctx.stderr, `next cursor: ${result.next_cursor}\n`)
+      if (result.next_cursor)
+        await writeOut(ctx.stderr, `next cursor: ${safe(result.next_cursor)}\n`)
       return 0
     }
     const paint = painter(ctx.color)
@@ -132,7 +147,7 @@ export const queryCommand: CommandSpec = {
       await writeOut(ctx.stdout, formatEventLine(e, paint, widths) + '\n')
     const count = `${result.events.length} event${result.events.length === 1 ? '' : 's'}`
     const total = result.total !== undefined ? ` of ${result.total}` : ''
-    const next = result.next_cursor ? `; next page: --cursor ${result.next_cursor}` : ''
+    const next = result.next_cursor ? `; next page: --cursor ${safe(result.next_cursor)}` : ''
     await writeOut(ctx.stdout, paint('dim', `-- ${count}${total}${next}`) + '\n')
     return 0
   },

@@ -3,7 +3,7 @@ import { usageError } from '../command.js'
 import type { CommandSpec } from '../command.js'
 import { parseDuration, stringValue } from '../filters.js'
 import { formatInt, painter } from '../format.js'
-import { writeOut } from '../output.js'
+import { jsonLine, writeOut } from '../output.js'
 
 /** `threadline retention`: delete events older than each category's max age. */
 export const retentionCommand: CommandSpec = {
@@ -54,7 +54,7 @@ export const retentionCommand: CommandSpec = {
     const store = await ctx.openStore()
     const result = await store.applyRetention(options)
     if (ctx.json) {
-      await writeOut(ctx.stdout, JSON.stringify(result) + '\n')
+      await writeOut(ctx.stdout, jsonLine(result))
       return 0
     }
     const paint = painter(ctx.color)

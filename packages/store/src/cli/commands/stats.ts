@@ -51,7 +51,7 @@ export function statsTable(
     ...(withBucket ? [formatTime(r.bucket)] : []),
     ...groupBy.map((g) => {
       const v = r.group[g]
-      return v === null || v === undefined ? paint('dim', '(none)') : safe(String(v))
+      return v === null || v === undefined ? paint('dim', '(none)') : safe(v)
     }),
     formatInt(r.count),
     r.error_count > 0 ? paint('red', formatPercent(r.error_rate)) : formatPercent(r.error_rate),

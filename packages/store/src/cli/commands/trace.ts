@@ -1,7 +1,7 @@
 import type { CommandSpec } from '../command.js'
 import { usageError } from '../command.js'
 import { stringValue } from '../filters.js'
-import { writeOut } from '../output.js'
+import { jsonLine, writeOut } from '../output.js'
 import { renderWaterfall } from '../waterfall.js'
 
 /** `threadline trace <trace_id>`: the trace as a terminal waterfall (JSON with `--json`). */
@@ -34,7 +34,7 @@ export const traceCommand: CommandSpec = {
       return 1
     }
     if (ctx.json) {
-      await writeOut(ctx.stdout, JSON.stringify(trace) + '\n')
+      await writeOut(ctx.stdout, jsonLine(trace))
       return 0
     }
     await writeOut(ctx.stdout, renderWaterfall(trace, { color: ctx.color, barWidth }))
