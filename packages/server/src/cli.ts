@@ -21,7 +21,7 @@ const stopSignal = (): Promise<string> =>
 export const serveCommand: CommandSpec = {
   summary: 'run the collector and query API (native and OTLP/HTTP ingest)',
   usage:
-    '[--port 4318] [--host 127.0.0.1] [--max-event-age 365d] [--max-event-ahead 24h] [--no-console]',
+    '[--port 4318] [--host 127.0.0.1] [--allowed-hosts a,b] [--cors-origins o1,o2] [--max-event-age 365d] [--max-event-ahead 24h] [--no-console]',
   options: {
     'no-console': {
       type: 'boolean',
@@ -36,6 +36,18 @@ export const serveCommand: CommandSpec = {
       type: 'string',
       description: 'interface (default 127.0.0.1; others need API keys)',
       valueName: '<host>',
+    },
+    'allowed-hosts': {
+      type: 'string',
+      description:
+        'host names answered besides localhost, 127.0.0.1 and [::1] (comma-separated; a DNS-rebinding guard)',
+      valueName: '<names>',
+    },
+    'cors-origins': {
+      type: 'string',
+      description:
+        'web origins allowed to call the API from a browser (comma-separated; off by default)',
+      valueName: '<origins>',
     },
     'max-event-age': {
       type: 'string',
@@ -72,9 +84,24 @@ export const serveCommand: CommandSpec = {
         )
       }
     }
+    const list = (flag: string): string[] =>
+      (str(ctx.values[flag]) ?? '')
+        .split(',')
+        .map((x) => x.trim())
+        .filter((x) => x !== '')
+    const allowedHosts = list('allowed-hosts')
+    const corsOrigins = list('cors-origins')
     const store = await ctx.openStore()
     const serveConsole = ctx.values['no-console'] !== true
-    const server = await createServer({ store, host, port, console: serveConsole, ...window })
+    const server = await createServer({
+      store,
+      host,
+      port,
+      console: serveConsole,
+      allowedHosts,
+      corsOrigins,
+      ...window,
+    })
     const url = await server.listen()
     const info = await store.info()
     const mode =

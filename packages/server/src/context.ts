@@ -4,6 +4,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { Auth } from './auth.js'
 import type { Jobs } from './jobs.js'
 import type { ServerMetrics } from './metrics.js'
+import type { RateLimitWindow } from './types.js'
 import type { Writer } from './writer.js'
 
 export interface ServerContext {
@@ -15,6 +16,8 @@ export interface ServerContext {
   jobs: Jobs
   /** The ingest limits, resolved from the options. */
   limits: { maxBatchEvents: number; maxEventAgeMs: number; maxEventAheadMs: number }
+  /** Per-key request limits for ingest and reads, or false. */
+  rateLimit: false | { ingest?: RateLimitWindow; query?: RateLimitWindow }
   /** This package's version, for `/api/info`. */
   version: string
 }

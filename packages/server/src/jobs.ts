@@ -1,7 +1,8 @@
 // Export jobs: a big export runs in the background into a file; the client polls for
 // progress and downloads the result. Files expire; jobs are only visible to their org.
 import { randomBytes } from 'node:crypto'
-import { createWriteStream, mkdirSync, rmSync } from 'node:fs'
+import { chmodSync, createWriteStream, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { once } from 'node:events'
 import { join } from 'node:path'
 import type { ExportFormat, ExportOptions, Store } from '@threadline/store'
@@ -39,17 +40,23 @@ const count = (text: string, sep: string): number => {
  * exact for JSON and JSONL (a line per event); for CSV they count CRLF row ends, which a
  * cell holding a CRLF of its own would inflate.
  */
-export async function* exportChunks(
+export function exportChunks(
   store: Store,
   filters: ExportOptions,
   format: OutputFormat,
 ): AsyncGenerator<ExportChunk> {
+  // Called now, so a bad option throws before anything is answered or written.
+  const source = store.export({ ...filters, format: format === 'json' ? 'jsonl' : format })
+  return chunks(source, format)
+}
+
+async function* chunks(
+  source: AsyncIterable<string>,
+  format: OutputFormat,
+): AsyncGenerator<ExportChunk> {
   if (format === 'json') yield { text: '[', rows: 0 }
   let first = true
-  for await (const chunk of store.export({
-    ...filters,
-    format: format === 'json' ? 'jsonl' : format,
-  })) {
+  for await (const chunk of source) {
     if (format === 'csv') {
       // The header comes alone as the first chunk.
       yield { text: chunk, rows: first ? 0 : count(chunk, '\r\n') }
@@ -77,10 +84,20 @@ export interface Jobs {
   close(): void
 }
 
-export function createJobs(dir: string, ttlMs: number): Jobs {
+/**
+ * Job files hold events, so only this process's user may read them: files are created 0600
+ * in a 0700 directory (by default a fresh one under the system temp directory, removed on
+ * close; a given `dir` is created or narrowed to 0700).
+ */
+export function createJobs(dir: string | undefined, ttlMs: number): Jobs {
   const jobs = new Map<string, ExportJob>()
   const timers = new Set<NodeJS.Timeout>()
-  mkdirSync(dir, { recursive: true })
+  const own = dir === undefined
+  const root = own ? mkdtempSync(join(tmpdir(), 'threadline-exports-')) : dir
+  if (!own) {
+    mkdirSync(root, { recursive: true, mode: 0o700 })
+    chmodSync(root, 0o700)
+  }
   const expire = (job: ExportJob) => {
     const t = setTimeout(() => {
       timers.delete(t)
@@ -102,11 +119,11 @@ export function createJobs(dir: string, ttlMs: number): Jobs {
         rows: 0,
         bytes: 0,
         created_at: new Date().toISOString(),
-        path: join(dir, `${id}.${ext}`),
+        path: join(root, `${id}.${ext}`),
       }
       jobs.set(id, job)
       void (async () => {
-        const out = createWriteStream(job.path)
+        const out = createWriteStream(job.path, { flags: 'wx', mode: 0o600 })
         try {
           for await (const chunk of exportChunks(store, filters, format)) {
             job.rows += chunk.rows
@@ -139,6 +156,7 @@ export function createJobs(dir: string, ttlMs: number): Jobs {
       for (const t of timers) clearTimeout(t)
       for (const j of jobs.values()) rmSync(j.path, { force: true })
       jobs.clear()
+      if (own) rmSync(root, { recursive: true, force: true })
     },
   }
 }

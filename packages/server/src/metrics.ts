@@ -8,6 +8,8 @@ export interface ServerMetrics {
   /** Requests refused whole, by reason (`overloaded`, `invalid`, `too_large`, `unauthorized`...). */
   refused: Counter<'source' | 'reason'>
   batchSize: Histogram<'source'>
+  /** `__proto__` and `constructor.prototype` keys dropped from stored events. */
+  droppedKeys: Counter
   writeSeconds: Histogram
   queryDuration: Histogram<'route'>
   pending: Gauge
@@ -28,6 +30,11 @@ export function createMetrics(pending: () => number): ServerMetrics {
       name: 'threadline_ingest_refused_requests_total',
       help: 'Ingest requests refused whole, by reason',
       labelNames: ['source', 'reason'],
+      registers: [registry],
+    }),
+    droppedKeys: new Counter({
+      name: 'threadline_ingest_dropped_keys_total',
+      help: '__proto__ and constructor.prototype keys dropped from stored events',
       registers: [registry],
     }),
     batchSize: new Histogram({

@@ -1,9 +1,10 @@
 // The collector and query API: one Fastify app over one store, its routes in plugins by area.
 import { existsSync, readFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createGunzip } from 'node:zlib'
 import { consoleBuilt, consoleRoot } from '@threadline/console'
+import fastifyCors from '@fastify/cors'
+import fastifySwagger from '@fastify/swagger'
 import { ThreadlineConfigError } from '@threadline/core'
 import { createStore, type Store } from '@threadline/store'
 import Fastify, { type FastifyInstance } from 'fastify'
@@ -12,7 +13,7 @@ import type { ServerContext } from './context.js'
 import { errorHandler } from './error-handler.js'
 import { HttpError } from './http-error.js'
 import { createJobs } from './jobs.js'
-import { isLoopbackHost, localGuard } from './local-guard.js'
+import { createGuard, isLoopbackHost, normaliseOrigin } from './local-guard.js'
 import { createMetrics } from './metrics.js'
 import { consoleRoutes } from './routes/console.js'
 import { exportRoutes } from './routes/export.js'
@@ -53,13 +54,30 @@ export async function createServer(options: ServerOptions = {}): Promise<Threadl
     maxQueuedEvents = 100_000,
     writeBatchSize = 5000,
     keyCacheMs = 30_000,
-    exportDir = join(tmpdir(), 'threadline-exports'),
+    exportDir,
     exportTtlMs = 3_600_000,
     maxEventAgeMs = 365 * 86_400_000,
     maxEventAheadMs = 86_400_000,
     console: serveConsole = true,
     consoleDir,
+    allowedHosts = [],
+    corsOrigins = [],
   } = options
+  const origins = corsOrigins.map((o) => {
+    const normal = normaliseOrigin(o)
+    if (!normal || normal === 'null')
+      throw new ThreadlineConfigError(
+        `corsOrigins: ${JSON.stringify(o)} is not an http(s) origin`,
+        'corsOrigins',
+      )
+    return normal
+  })
+  for (const h of allowedHosts)
+    if (!/^[a-z0-9.-]+$|^\[[0-9a-f:.]+\]$/i.test(h))
+      throw new ThreadlineConfigError(
+        `allowedHosts: ${JSON.stringify(h)} is not a host name (no port, no scheme)`,
+        'allowedHosts',
+      )
   for (const [name, v] of [
     ['maxEventAgeMs', maxEventAgeMs],
     ['maxEventAheadMs', maxEventAheadMs],
@@ -92,9 +110,20 @@ export async function createServer(options: ServerOptions = {}): Promise<Threadl
       concurrency: options.writeConcurrency ?? (store.engine === 'postgres' ? 2 : 1),
       maxQueued: maxQueuedEvents,
     },
-    (_rows, seconds) => metrics.writeSeconds.observe(seconds),
+    (_rows, seconds, result) => {
+      metrics.writeSeconds.observe(seconds)
+      if (result.dropped_keys) metrics.droppedKeys.inc(result.dropped_keys)
+    },
   )
   const jobs = createJobs(exportDir, exportTtlMs)
+  const rateLimit =
+    options.rateLimit ??
+    (mode === 'keys'
+      ? {
+          ingest: { max: 6000, timeWindowMs: 60_000 },
+          query: { max: 1200, timeWindowMs: 60_000 },
+        }
+      : false)
   const ctx: ServerContext = {
     store,
     mode,
@@ -103,14 +132,48 @@ export async function createServer(options: ServerOptions = {}): Promise<Threadl
     writer,
     jobs,
     limits: { maxBatchEvents, maxEventAgeMs, maxEventAheadMs },
+    rateLimit,
     version: VERSION,
   }
 
-  const app = Fastify({ bodyLimit, logger: false, return503OnClosing: true })
+  const app = Fastify({
+    bodyLimit,
+    logger: false,
+    return503OnClosing: true,
+    // Valid JSON is parsed whatever its keys: `__proto__` and `constructor.prototype` keys
+    // become plain own properties (JSON.parse never sets a prototype), and the store drops
+    // them per event and counts them. Refusing them here would lose the whole batch.
+    onProtoPoisoning: 'ignore',
+    onConstructorPoisoning: 'ignore',
+    // The route schemas type query values as `string | string[]` (a repeated key).
+    ajv: { customOptions: { allowUnionTypes: true } },
+  })
   // Set before the plugins register: they inherit it.
   app.setErrorHandler(errorHandler)
-  // Local mode: loopback Host names only (DNS rebinding), no cross-origin writes.
-  if (mode === 'local') app.addHook('onRequest', localGuard)
+  // Loopback Host names only in local mode (DNS rebinding); no cross-origin API calls
+  // unless CORS allows the origin.
+  app.addHook('onRequest', createGuard({ mode, allowedHosts, corsOrigins: origins }))
+  if (origins.length > 0)
+    await app.register(fastifyCors, {
+      origin: origins,
+      methods: ['GET', 'HEAD', 'POST'],
+      allowedHeaders: ['authorization', 'x-api-key', 'content-type', 'content-encoding', 'accept'],
+      exposedHeaders: ['retry-after', 'content-disposition'],
+      maxAge: 600,
+    })
+  await app.register(fastifySwagger, {
+    openapi: {
+      info: {
+        title: 'Threadline server',
+        version: VERSION,
+        description: 'Ingest (native and OTLP/HTTP JSON) and the query API.',
+      },
+      components: {
+        securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
+      },
+    },
+  })
+  app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger())
 
   // gzip request bodies; the limit applies to the inflated size (zip bombs stop at bodyLimit).
   app.addHook('preParsing', async (request, _reply, payload) => {

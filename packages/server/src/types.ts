@@ -45,7 +45,10 @@ export interface ServerOptions {
   writeConcurrency?: number
   /** How long a verified API key is trusted before it is checked again. @default 30000 */
   keyCacheMs?: number
-  /** Where export jobs write their files. @default os.tmpdir()/threadline-exports */
+  /**
+   * Where export jobs write their files (created 0600; the directory is made 0700).
+   * @default a fresh private directory under os.tmpdir(), removed on close
+   */
   exportDir?: string
   /** Export job files are deleted this long after they finish. @default 3600000 (1 h) */
   exportTtlMs?: number
@@ -54,6 +57,28 @@ export interface ServerOptions {
    * server is multi-tenant exactly when the store holds at least one live API key at start.
    */
   auth?: 'keys' | 'local'
+  /**
+   * Host names (any port, any case) answered besides `localhost`, `127.0.0.1` and `[::1]`.
+   * In local mode every other `Host` is a 421, a guard against DNS rebinding; with keys the
+   * check applies only when this is given. `threadline serve --allowed-hosts a,b`.
+   * @default []
+   */
+  allowedHosts?: string[]
+  /**
+   * Web origins (`https://app.example.com`) allowed to call the API from a browser: answered
+   * with CORS headers (`@fastify/cors`), preflights included. Any other cross-origin request
+   * to `/api` or `/v1` is a 403. Off by default: only the console's own origin (and, in local
+   * mode, loopback origins) may. `threadline serve --cors-origins a,b`.
+   * @default []
+   */
+  corsOrigins?: string[]
+  /**
+   * Requests per key (per client address in local mode) in a time window, for ingest
+   * (`/v1/*`) and for reads (`/api/*`) separately; past it, 429 with `Retry-After`. `false`
+   * turns it off.
+   * @default { ingest: { max: 6000, timeWindowMs: 60000 }, query: { max: 1200, timeWindowMs: 60000 } } with keys, false in local mode
+   */
+  rateLimit?: false | { ingest?: RateLimitWindow; query?: RateLimitWindow }
   /**
    * Serve the web console at `/` (its deep links answer index.html; the API stays under
    * `/api` and `/v1`). `threadline serve --no-console` turns it off.
@@ -65,4 +90,10 @@ export interface ServerOptions {
    * @default the `@threadline/console` package's build (`consoleRoot`)
    */
   consoleDir?: string
+}
+
+/** At most `max` requests in each `timeWindowMs`. */
+export interface RateLimitWindow {
+  max: number
+  timeWindowMs: number
 }

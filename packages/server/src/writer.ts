@@ -31,7 +31,7 @@ export function createWriter(
     concurrency,
     maxQueued,
   }: { batchSize: number; concurrency: number; maxQueued: number },
-  onWrite?: (rows: number, seconds: number) => void,
+  onWrite?: (rows: number, seconds: number, result: InsertResult) => void,
 ): Writer {
   const queue: Waiting[] = []
   let queued = 0
@@ -72,7 +72,7 @@ export function createWriter(
     try {
       const all = group.length === 1 ? group[0]!.events : group.flatMap((w) => w.events)
       const result = await store.insert(all)
-      onWrite?.(rows, (performance.now() - started) / 1000)
+      onWrite?.(rows, (performance.now() - started) / 1000, result)
       // Split the result back by request: rejections carry indexes into `all`.
       let offset = 0
       for (const w of group) {

@@ -177,6 +177,24 @@ describe('console serving and the local-mode guard', () => {
     }
   })
 
+  it('answers the names given to allowedHosts too, and still no others', async () => {
+    const s = await createServer({ store, port: 0, allowedHosts: ['threadline.lan'] })
+    try {
+      const url = await s.listen()
+      expect((await raw(url, '/api/info', { host: 'Threadline.LAN:8080' })).status).toBe(200)
+      expect((await raw(url, '/api/info', { host: 'localhost' })).status).toBe(200)
+      expect((await raw(url, '/api/info', { host: 'evil.example' })).status).toBe(421)
+      expect((await raw(url, '/api/info', { host: 'threadline.lan.evil.example' })).status).toBe(
+        421,
+      )
+    } finally {
+      await s.close()
+    }
+    await expect(createServer({ store, port: 0, allowedHosts: ['http://x'] })).rejects.toThrow(
+      /not a host name/,
+    )
+  })
+
   it('refuses writes from other origins; clients without Origin are unaffected', async () => {
     const body = JSON.stringify({ events: [event()] })
     const evil = await raw(base, '/v1/events', {
@@ -213,9 +231,13 @@ describe('console serving and the local-mode guard', () => {
       })
       expect(r.status, JSON.stringify(headers)).toBe(200)
     }
-    // Reads with a foreign Origin are not writes (the browser keeps the answer from the page).
+    // Reads from another origin are refused too (CORS is off unless configured).
     const read = await raw(base, '/api/info', { headers: { origin: 'https://evil.example' } })
-    expect(read.status).toBe(200)
+    expect(read.status).toBe(403)
+    const crossSiteRead = await raw(base, '/api/stats', {
+      headers: { 'sec-fetch-site': 'cross-site' },
+    })
+    expect(crossSiteRead.status).toBe(403)
   })
 
   it('recognises loopback names and origins exactly', () => {
@@ -262,12 +284,41 @@ describe('console in keys mode, unbuilt, and turned off', () => {
     expect((await raw(base, '/api/stats')).status).toBe(401)
     const withKey = await raw(base, '/api/stats', { headers: { authorization: `Bearer ${key}` } })
     expect(withKey.status).toBe(200)
-    // Keys protect this mode; the Host and Origin checks are local mode's.
+    // Keys protect this mode, so any Host is answered; another origin needs CORS.
     const foreign = await raw(base, '/api/stats', {
       host: 'threadline.example.com',
       headers: { authorization: `Bearer ${key}`, origin: 'https://console.example.com' },
     })
-    expect(foreign.status).toBe(200)
+    expect(foreign.status).toBe(403)
+    expect(JSON.parse(foreign.body)).toMatchObject({ error: 'cross_origin_refused' })
+    const sameOrigin = await raw(base, '/api/stats', {
+      host: 'threadline.example.com',
+      headers: { authorization: `Bearer ${key}`, origin: 'https://threadline.example.com' },
+    })
+    expect(sameOrigin.status).toBe(200)
+  })
+
+  it('answers the origins given to corsOrigins, preflights included, and only those', async () => {
+    const { base } = await start({ corsOrigins: ['https://dash.example.com'] })
+    const headers = { authorization: `Bearer ${key}`, origin: 'https://dash.example.com' }
+    const ok = await raw(base, '/api/stats', { headers })
+    expect(ok.status).toBe(200)
+    expect(ok.headers['access-control-allow-origin']).toBe('https://dash.example.com')
+    const preflight = await raw(base, '/api/logs/query', {
+      method: 'OPTIONS',
+      headers: {
+        origin: 'https://dash.example.com',
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'authorization,content-type',
+      },
+    })
+    expect(preflight.status).toBe(204)
+    expect(preflight.headers['access-control-allow-methods']).toContain('POST')
+    const other = await raw(base, '/api/stats', {
+      headers: { ...headers, origin: 'https://other.example.com' },
+    })
+    expect(other.status).toBe(403)
+    expect(other.headers['access-control-allow-origin']).toBeUndefined()
   })
 
   it('says to build the console when it is not built', async () => {

@@ -1,12 +1,14 @@
 // Exports: streamed (`POST /api/logs/export`) or as a background job with a download.
 import { createReadStream } from 'node:fs'
 import { Readable } from 'node:stream'
-import { StoreQueryError, type EventFilters, type ExportOptions } from '@threadline/store'
+import { StoreQueryError, type ExportOptions } from '@threadline/store'
 import type { FastifyInstance } from 'fastify'
 import { timed, type ServerContext } from '../context.js'
 import { HttpError } from '../http-error.js'
+import { limitRate } from '../rate-limit.js'
 import { exportChunks, type OutputFormat } from '../jobs.js'
 import { bodyQuery } from '../params.js'
+import { EXPORT_OPTIONS, idParams, queryBodySchema } from '../schemas.js'
 
 const EXPORT_FORMATS = new Set<OutputFormat>(['csv', 'jsonl', 'json'])
 const CONTENT_TYPES: Record<OutputFormat, string> = {
@@ -17,12 +19,19 @@ const CONTENT_TYPES: Record<OutputFormat, string> = {
 const MAX_EXPORT_JOBS_PER_ORG = 2
 
 export async function exportRoutes(app: FastifyInstance, ctx: ServerContext): Promise<void> {
+  await limitRate(app, ctx.rateLimit ? ctx.rateLimit.query : undefined)
   const { store, jobs, auth } = ctx
   const preHandler = auth.needs('read')
 
   app.post(
     '/api/logs/export',
-    { preHandler },
+    {
+      preHandler,
+      schema: {
+        summary: 'export events (streamed, or as a job)',
+        body: queryBodySchema(EXPORT_OPTIONS),
+      },
+    },
     timed(ctx, 'export', async (request, reply) => {
       const { format = 'csv', mode: exportMode = 'stream', ...q } = bodyQuery(request.body)
       if (!EXPORT_FORMATS.has(format as OutputFormat))
@@ -31,9 +40,10 @@ export async function exportRoutes(app: FastifyInstance, ctx: ServerContext): Pr
         throw new StoreQueryError('mode', 'expected stream or job')
       const filters = auth.scoped(request, q as ExportOptions)
       const org = request.principal?.org_id
-      // Validate the filters before answering (a bad one is a 400, not a broken stream).
-      await store.query({ ...(filters as EventFilters), limit: 1 })
+      // Every option is checked here, before answering: a bad one is a 400, not a broken stream.
+      const source = exportChunks(store, filters, format as OutputFormat)
       if (exportMode === 'job') {
+        void source.return(undefined) // never started: holds nothing
         if (jobs.running(org) >= MAX_EXPORT_JOBS_PER_ORG)
           throw new HttpError(429, 'too_many_exports', 'two exports are already running', {
             retryAfter: 10,
@@ -45,7 +55,6 @@ export async function exportRoutes(app: FastifyInstance, ctx: ServerContext): Pr
       reply.header('content-type', CONTENT_TYPES[format as OutputFormat])
       reply.header('content-disposition', `attachment; filename="events.${format}"`)
       // A stream with backpressure: one page of rows is read only when the socket drains.
-      const source = exportChunks(store, filters, format as OutputFormat)
       return reply.send(
         Readable.from(
           (async function* () {
@@ -59,7 +68,17 @@ export async function exportRoutes(app: FastifyInstance, ctx: ServerContext): Pr
 
   app.get<{ Params: { id: string }; Querystring: { download?: string } }>(
     '/api/logs/export/:id',
-    { preHandler },
+    {
+      preHandler,
+      schema: {
+        summary: "an export job's progress, or with ?download its file",
+        params: idParams('id', 'the job id'),
+        querystring: {
+          type: 'object',
+          properties: { download: { type: 'string', description: 'fetch the file (no value)' } },
+        },
+      },
+    },
     async (request, reply) => {
       const job = jobs.get(request.params.id, request.principal?.org_id)
       if (!job) throw new HttpError(404, 'not_found', 'no such export job')

@@ -4,6 +4,7 @@ import type { InsertResult, RejectedEvent } from '@threadline/store'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { ServerContext } from '../context.js'
 import { HttpError } from '../http-error.js'
+import { limitRate } from '../rate-limit.js'
 import { OtlpFormatError, otlpLogsToEvents, otlpTracesToEvents, partialSuccess } from '../otlp.js'
 import { OverloadedError } from '../writer.js'
 
@@ -57,6 +58,7 @@ export function timeWindow(
 }
 
 export async function ingestRoutes(app: FastifyInstance, ctx: ServerContext): Promise<void> {
+  await limitRate(app, ctx.rateLimit ? ctx.rateLimit.ingest : undefined)
   const { metrics, writer, limits } = ctx
   const preHandler = ctx.auth.needs('ingest')
 
@@ -102,34 +104,43 @@ export async function ingestRoutes(app: FastifyInstance, ctx: ServerContext): Pr
     return result
   }
 
-  app.post('/v1/events', { preHandler }, async (request) => {
-    const body = request.body as unknown
-    const events = Array.isArray(body)
-      ? body
-      : body !== null &&
-          typeof body === 'object' &&
-          Array.isArray((body as { events?: unknown }).events)
-        ? (body as { events: unknown[] }).events
-        : undefined
-    if (!events) {
-      metrics.refused.inc({ source: 'native', reason: 'invalid' })
-      throw new HttpError(
-        400,
-        'invalid_body',
-        'events: expected {"events": [...]} or an array of events',
-        { field: 'events' },
-      )
-    }
-    const r = await ingest('native', request, events as ThreadlineEvent[])
-    return { accepted: r.inserted, duplicates: r.duplicates, rejected: r.rejected }
-  })
+  // Bodies are checked event by event (one bad event never costs its neighbours), not here.
+  app.post(
+    '/v1/events',
+    {
+      preHandler,
+      schema: { summary: 'a batch of Threadline events: {"events": [...]} or an array' },
+    },
+    async (request) => {
+      const body = request.body as unknown
+      const events = Array.isArray(body)
+        ? body
+        : body !== null &&
+            typeof body === 'object' &&
+            Array.isArray((body as { events?: unknown }).events)
+          ? (body as { events: unknown[] }).events
+          : undefined
+      if (!events) {
+        metrics.refused.inc({ source: 'native', reason: 'invalid' })
+        throw new HttpError(
+          400,
+          'invalid_body',
+          'events: expected {"events": [...]} or an array of events',
+          { field: 'events' },
+        )
+      }
+      const r = await ingest('native', request, events as ThreadlineEvent[])
+      return { accepted: r.inserted, duplicates: r.duplicates, rejected: r.rejected }
+    },
+  )
 
   for (const [path, kind, map] of [
     ['/v1/traces', 'traces', otlpTracesToEvents],
     ['/v1/logs', 'logs', otlpLogsToEvents],
   ] as const) {
     const source = `otlp_${kind}`
-    app.post(path, { preHandler }, async (request) => {
+    const summary = `OTLP/HTTP JSON ${kind} (partial success per OTLP)`
+    app.post(path, { preHandler, schema: { summary } }, async (request) => {
       let mapped
       try {
         mapped = map(request.body)
