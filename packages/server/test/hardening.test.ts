@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto'
 import { mkdirSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { diag } from '@threadline/core'
 import { createStore, type Store } from '@threadline/store'
 import { FILTERS, OPTION_TYPES } from '@threadline/store/vocabulary'
 import fc from 'fast-check'
@@ -397,3 +398,36 @@ for (const engine of engines) {
     })
   })
 }
+
+describe('the server log', () => {
+  it('escapes control characters in its 500 lines, and tells the client nothing', async () => {
+    const store = await createStore({ dataDir: 'memory' })
+    const server = await createServer({ store, port: 0 })
+    server.app.get('/api/boom', async () => {
+      throw new Error('upstream said \x1b]0;pwned\x07\x1b[2J\r\nFAKE LINE\u2028\u0085 done')
+    })
+    const lines: string[] = []
+    const stop = diag.subscribe((_level, message, detail) => {
+      const d = detail as Error
+      lines.push(`${message}: ${d.name}: ${d.message}\n${d.stack ?? ''}`)
+    })
+    try {
+      const r = await server.app.inject({ url: '/api/boom?q=%1b%5b2J' })
+      expect(r.statusCode).toBe(500)
+      expect(r.json()).toEqual({
+        error: 'internal',
+        message: 'the request failed; see the server log',
+      })
+    } finally {
+      stop()
+      await server.close()
+      await store.close()
+    }
+    const line = lines.find((w) => w.includes('/api/boom'))
+    expect(line).toBeDefined()
+    // one line (the stack's own line breaks are escaped too), nothing a terminal acts on
+    expect(line!.split('\n')[0]).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/)
+    expect(line!.split('\n')[1]).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/)
+    expect(line).toContain('\\u001b]0;pwned\\u0007')
+  })
+})
