@@ -316,15 +316,17 @@ for (const engine of engines) {
       expect(metrics.body).toMatch(/threadline_ingest_dropped_keys_total [1-9]/)
     })
 
-    it('refuses negative durations on OTLP as on the native path', async () => {
+    it('on OTLP too: stores attribute keys PostgreSQL cannot take, refuses a negative duration', async () => {
       const now = BigInt(Date.now()) * 1_000_000n
-      const span = (start: bigint, end: bigint, name: string) => ({
-        traceId: hex(16),
+      const traceId = hex(16)
+      const span = (start: bigint, end: bigint, name: string, key = 'plain') => ({
+        traceId,
         spanId: hex(8),
         name,
         kind: 2,
         startTimeUnixNano: String(start),
         endTimeUnixNano: String(end),
+        attributes: [{ key, value: { stringValue: 'v' } }],
       })
       const r = await inject({
         method: 'POST',
@@ -334,7 +336,13 @@ for (const engine of engines) {
             {
               resource: { attributes: [] },
               scopeSpans: [
-                { spans: [span(now, now + 5_000_000n, 'ok'), span(now, now - 5_000_000n, 'bad')] },
+                {
+                  spans: [
+                    span(now, now + 5_000_000n, 'nul key', 'a\u0000b'),
+                    span(now, now + 5_000_000n, 'lone key', 'c\ud800'),
+                    span(now, now - 5_000_000n, 'ends before it starts'),
+                  ],
+                },
               ],
             },
           ],
@@ -342,6 +350,10 @@ for (const engine of engines) {
       })
       expect(r.statusCode).toBe(200)
       expect(r.json()).toMatchObject({ partialSuccess: { rejectedSpans: 1 } })
+      const stored = await store.query({ trace_id: traceId, sort_by: 'service' })
+      expect(stored.events.map((e) => Object.keys(e.attributes ?? {})).flat()).toEqual(
+        expect.arrayContaining(['a\uFFFDb', 'c\uFFFD']),
+      )
     })
 
     it('answers 429 with Retry-After past a key’s rate, per key', async () => {
