@@ -235,7 +235,10 @@ async function baselineVariant({ sink }) {
 
 // ---------------------------------------------------------------- registry
 
-/** name -> { lib, describe, make } in report order; `make()` resolves to { sink, create }. */
+/**
+ * name -> { lib, describe, make } in report order; `make()` resolves to { sink, create }.
+ * The `@before` variants exist only when CORE_BEFORE is set.
+ */
 export const VARIANTS = {
   'pino-file': {
     lib: 'pino',
@@ -305,16 +308,6 @@ export const VARIANTS = {
     describe: 'threadline-null with redact: false',
     make: () => threadlineVariant({ sink: 'null', redact: false }),
   },
-  'threadline-file@before': {
-    lib: 'threadline',
-    describe: 'threadline-file on the core build at CORE_BEFORE',
-    make: () => threadlineVariant({ sink: 'file', before: true }),
-  },
-  'threadline-null@before': {
-    lib: 'threadline',
-    describe: 'threadline-null on the core build at CORE_BEFORE',
-    make: () => threadlineVariant({ sink: 'null', before: true }),
-  },
   'baseline-batched': {
     lib: 'baseline',
     describe: 'prefix + JSON.stringify line, fs.writeSync every 64 KiB (practical limit)',
@@ -325,4 +318,19 @@ export const VARIANTS = {
     describe: 'the same line built and discarded (serialization cost only)',
     make: () => baselineVariant({ sink: 'null' }),
   },
+}
+
+if (process.env.CORE_BEFORE) {
+  Object.assign(VARIANTS, {
+    'threadline-file@before': {
+      lib: 'threadline',
+      describe: 'threadline-file on the core build at CORE_BEFORE',
+      make: () => threadlineVariant({ sink: 'file', before: true }),
+    },
+    'threadline-null@before': {
+      lib: 'threadline',
+      describe: 'threadline-null on the core build at CORE_BEFORE',
+      make: () => threadlineVariant({ sink: 'null', before: true }),
+    },
+  })
 }
