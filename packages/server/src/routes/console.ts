@@ -61,7 +61,7 @@ async function consolePlugin(app: FastifyInstance, options: ConsoleRouteOptions)
       },
     })
   } else if (enabled) {
-    app.get('/', async (_request, reply) => serveIndex(reply))
+    app.get('/', { schema: { hide: true } }, async (_request, reply) => serveIndex(reply))
   }
 
   app.setNotFoundHandler(async (request, reply) => {
