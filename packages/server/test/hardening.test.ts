@@ -135,6 +135,39 @@ for (const engine of engines) {
       expect((await inject({ url: '/healthz' })).statusCode).toBe(200)
     }, 60_000)
 
+    it('property: any JSON body on any ingest route is answered 2xx or 4xx', async () => {
+      const body = fc.oneof(
+        fc.json({ maxDepth: 4 }),
+        fc.array(fc.json({ maxDepth: 3 }), { maxLength: 5 }).map((xs) => `{"events":[${xs}]}`),
+        fc
+          .array(fc.json({ maxDepth: 3 }), { maxLength: 3 })
+          .map((xs) => `{"resourceSpans":[{"scopeSpans":[{"spans":[${xs}]}]}]}`),
+        fc
+          .array(fc.json({ maxDepth: 3 }), { maxLength: 3 })
+          .map((xs) => `{"resourceLogs":[{"scopeLogs":[{"logRecords":[${xs}]}]}]}`),
+      )
+      await fc.assert(
+        fc.asyncProperty(
+          body,
+          fc.constantFrom('/v1/events', '/v1/traces', '/v1/logs'),
+          async (payload, url) => {
+            const r = await inject({
+              method: 'POST',
+              url,
+              payload,
+              headers: { 'content-type': 'application/json' },
+            })
+            expect(
+              r.statusCode,
+              `${url} ${payload.slice(0, 200)} -> ${r.body.slice(0, 200)}`,
+            ).toBeLessThan(500)
+          },
+        ),
+        { numRuns: 60, interruptAfterTimeLimit: 15_000 },
+      )
+      expect((await inject({ url: '/healthz' })).statusCode).toBe(200)
+    }, 60_000)
+
     it('property: any query input is answered 2xx or 4xx, never 500', async () => {
       const names = [
         ...FILTERS.flatMap((f) => [f.name, ...f.aliases]),
