@@ -48,6 +48,11 @@ function headers(json: boolean, key = getKey()): Record<string, string> {
   return h
 }
 
+/** The key header, for calls made without `request` (a DELETE answered 204). */
+export function authHeaders(): Record<string, string> {
+  return headers(false)
+}
+
 async function failure(res: Response): Promise<ApiError> {
   let body: { error?: string; message?: string; field?: string } = {}
   try {

@@ -3,6 +3,7 @@ import { useEffect, useState } from 'preact/hooks'
 import { getKey, onKeyChange, request, setKey, ApiError } from './api.js'
 import { ErrorBox } from './components/States.js'
 import { Errors } from './pages/Errors.js'
+import { Integrations } from './pages/Integrations.js'
 import { Logs } from './pages/Logs.js'
 import { Overview } from './pages/Overview.js'
 import { Session, Sessions } from './pages/Sessions.js'
@@ -17,6 +18,7 @@ const NAV: [string, string][] = [
   ['/errors', 'Errors'],
   ['/sessions', 'Sessions'],
   ['/users', 'Users'],
+  ['/logs/integrations', 'Integrations'],
 ]
 
 function Page({ loc }: { loc: Location }) {
@@ -26,6 +28,7 @@ function Page({ loc }: { loc: Location }) {
   if (p === '/errors') return <Errors loc={loc} />
   if (p === '/sessions') return <Sessions loc={loc} />
   if (p === '/users') return <Users loc={loc} />
+  if (p === '/logs/integrations') return <Integrations />
   const t = match('/traces/:id', p)
   if (t) return <Trace id={t.id!} loc={loc} />
   const s = match('/sessions/:id', p)
@@ -124,7 +127,9 @@ export function App() {
   if (!info) return <div class="boot" aria-busy="true" />
   if (info.mode === 'keys' && !hasKey) return <KeyGate onDone={() => setHasKey(true)} />
 
-  const section = '/' + (loc.path.split('/')[1] ?? '')
+  const section = loc.path.startsWith('/logs/integrations')
+    ? '/logs/integrations'
+    : '/' + (loc.path.split('/')[1] ?? '')
   const active = section === '/traces' ? '/logs' : section
   return (
     <div class="shell">

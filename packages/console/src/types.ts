@@ -24,3 +24,34 @@ export interface ServerInfo {
   engine: string
   version?: string
 }
+
+/** An integration as `/api/logs/integrations` shows it (credentials only as a hint). */
+export interface Integration {
+  id: string
+  name: string
+  integration_type: string
+  config: Record<string, unknown>
+  credentials_hint: string | null
+  enabled: boolean
+  filters: { categories: string[]; levels: string[]; services: string[] }
+  created_at: string
+  updated_at: string
+  stats: {
+    delivered: number
+    dropped: Record<string, number>
+    queued: number
+    breaker: 'closed' | 'open' | 'half_open'
+    last_error: string | null
+    last_error_at: string | null
+    last_success_at: string | null
+    spooled: number
+  }
+}
+
+/** `POST /api/logs/integrations/:id/test`. */
+export interface IntegrationTest {
+  ok: boolean
+  status: number | null
+  message: string
+  duration_ms: number
+}
