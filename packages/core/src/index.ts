@@ -71,6 +71,8 @@ export type { DiskSpoolOptions, SpoolStats, SpoolControls } from './exporters/sp
 export type { MemoryExporter, MemoryExporterOptions } from './exporters/memory.js'
 export { costOf, createPriceTable, setPrices, DEFAULT_PRICES, PRICES_AS_OF } from './pricing.js'
 export type { ModelPrice, PriceTable, TokenUsage } from './pricing.js'
+export { normalizeAnthropicUsage, normalizeOpenAIUsage } from './usage.js'
+export type { NormalizedUsage } from './usage.js'
 export { diag, safeCall } from './diag.js'
 export type { DiagLevel, DiagListener } from './diag.js'
 export { getLogger, setDefaultLogger, startSpan, span, traced } from './default.js'
