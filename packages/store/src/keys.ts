@@ -4,7 +4,7 @@ import type { Engine } from './engine.js'
 import { StoreQueryError } from './errors.js'
 import type { ApiKeyInfo, ApiKeys, ApiKeyScope, CreatedApiKey } from './types.js'
 
-const SCOPES: readonly ApiKeyScope[] = ['ingest', 'read']
+const SCOPES: readonly ApiKeyScope[] = ['ingest', 'read', 'admin']
 const KEY_FORMAT = /^tl_[0-9a-f]{12}_[A-Za-z0-9_-]{43}$/
 
 const hashKey = (key: string): string => createHash('sha256').update(key).digest('hex')

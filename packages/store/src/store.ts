@@ -4,6 +4,7 @@ import { errorGroups, stats } from './aggregate.js'
 import { facets, loadSession, sessions, users } from './explore.js'
 import { openPglite, openPostgres, type Engine } from './engine.js'
 import { inserter } from './insert.js'
+import { integrations } from './integrations.js'
 import { apiKeys } from './keys.js'
 import { appliedMigrations, migrate } from './migrate.js'
 import { partitions } from './partitions.js'
@@ -75,6 +76,7 @@ export async function createStore(options: StoreOptions = {}): Promise<Store> {
     applyRetention: (r) => applyRetention(engine, parts, r),
     migrate: () => migrate(engine, schema),
     keys: apiKeys(engine),
+    integrations: integrations(engine),
     async count() {
       const { rows } = await engine.query<{ n: string | number }>(
         'SELECT count(*) AS n FROM events',

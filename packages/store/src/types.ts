@@ -415,7 +415,7 @@ export interface StoreInfo {
   migrations: string[]
 }
 
-export type ApiKeyScope = 'ingest' | 'read'
+export type ApiKeyScope = 'ingest' | 'read' | 'admin'
 
 export interface ApiKeyInfo {
   /** Public id (also inside the key: `tl_<id>_<secret>`). */
@@ -482,8 +482,72 @@ export interface StoreWriter {
   /** Apply pending migrations (done on open unless `migrate: false`). Returns the ids applied now. */
   migrate(): Promise<string[]>
   readonly keys: ApiKeys
+  /** Integrations (forwarding to vendors), for the server. */
+  readonly integrations: Integrations
   close(): Promise<void>
 }
 
 /** An open store: the reader and the writer over one database. */
 export interface Store extends StoreReader, StoreWriter {}
+
+/** An integration's event filters; an empty list matches anything. */
+export interface IntegrationFilters {
+  categories: string[]
+  levels: string[]
+  services: string[]
+}
+
+/** One stored integration. `credentials_encrypted` is opaque to the store. */
+export interface IntegrationRecord {
+  id: string
+  /** `null` in local mode. */
+  org_id: string | null
+  name: string
+  integration_type: string
+  config: Record<string, unknown>
+  credentials_encrypted: string | null
+  credentials_hint: string | null
+  enabled: boolean
+  filters: IntegrationFilters
+  created_at: string
+  updated_at: string
+}
+
+export interface IntegrationInput {
+  org_id?: string | null
+  name: string
+  integration_type: string
+  config?: Record<string, unknown>
+  credentials_encrypted?: string | null
+  credentials_hint?: string | null
+  enabled?: boolean
+  filters?: Partial<IntegrationFilters>
+}
+
+export type IntegrationPatch = Partial<
+  Pick<
+    IntegrationInput,
+    'name' | 'config' | 'credentials_encrypted' | 'credentials_hint' | 'enabled' | 'filters'
+  >
+>
+
+/** `org_id` set: only that org's integrations; absent: all (local mode). */
+export interface IntegrationScope {
+  org_id?: string
+}
+
+/** Integrations, org-scoped: another org's integration is not found. */
+export interface Integrations {
+  create(input: IntegrationInput): Promise<IntegrationRecord>
+  /** Newest first. */
+  list(scope?: IntegrationScope): Promise<IntegrationRecord[]>
+  /** Every org's, for the server's forwarding. */
+  all(): Promise<IntegrationRecord[]>
+  get(id: string, scope?: IntegrationScope): Promise<IntegrationRecord | undefined>
+  update(
+    id: string,
+    patch: IntegrationPatch,
+    scope?: IntegrationScope,
+  ): Promise<IntegrationRecord | undefined>
+  delete(id: string, scope?: IntegrationScope): Promise<boolean>
+}

@@ -34,7 +34,7 @@ describeEngines('store.keys', (store) => {
   it('rejects an empty org and unknown scopes', async () => {
     await expect(store().keys.create({ org_id: '' })).rejects.toMatchObject({ field: 'org_id' })
     await expect(
-      store().keys.create({ org_id: 'x', scopes: ['admin' as never] }),
+      store().keys.create({ org_id: 'x', scopes: ['owner' as never] }),
     ).rejects.toMatchObject({
       field: 'scopes',
     })

@@ -12,6 +12,7 @@ describeEngines('migrations', (store, engine) => {
       '0002_api_keys',
       '0003_sessions',
       '0004_search',
+      '0005_integrations',
     ])
     expect(await store().migrate()).toEqual([])
     expect(await Promise.all([store().migrate(), store().migrate()])).toEqual([[], []])
@@ -27,6 +28,7 @@ describeEngines('migrations', (store, engine) => {
         '0002_api_keys',
         '0003_sessions',
         '0004_search',
+        '0005_integrations',
       ])
       // Both create today's partition at once too.
       const results = await Promise.all([a.insert([event()]), b.insert([event()])])
