@@ -603,3 +603,20 @@ describe('parseRetryAfter', () => {
     expect(parseRetryAfter('soon', now)).toBeUndefined()
   })
 })
+
+describe('httpExporter() configured from the environment', () => {
+  afterEach(() => {
+    vi.unstubAllEnvs()
+  })
+
+  it('reads THREADLINE_URL when no url is given', async () => {
+    vi.stubEnv('THREADLINE_URL', 'http://127.0.0.1:9')
+    const ex = httpExporter()
+    await ex.shutdown?.()
+  })
+
+  it('names THREADLINE_URL in the error when neither is set', () => {
+    vi.stubEnv('THREADLINE_URL', '')
+    expect(() => httpExporter()).toThrow(/THREADLINE_URL/)
+  })
+})

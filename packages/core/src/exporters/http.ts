@@ -32,9 +32,9 @@ export interface HttpExporterOptions {
    * Base URL of the Threadline server, e.g. `http://127.0.0.1:4318`; batches are posted to
    * `<url>/v1/events`. A URL that already ends in `/v1/events` is used as is. `http:` or
    * `https:` only, without credentials (use `apiKey`).
-   * @default — (required)
+   * @default process.env.THREADLINE_URL
    */
-  url: string
+  url?: string
   /**
    * Sent as `Authorization: Bearer <apiKey>`; an empty string sends no `Authorization`
    * header. Never written to diagnostics or errors.
@@ -136,9 +136,9 @@ class HttpStatusError extends Error {
  * set up; bad options throw a `ThreadlineConfigError`. `shutdown()` aborts requests in flight
  * and backoff waits at once.
  */
-export function httpExporter(options: HttpExporterOptions): Exporter {
+export function httpExporter(options?: HttpExporterOptions): Exporter {
   const {
-    url,
+    url = process.env['THREADLINE_URL'],
     apiKey = process.env['THREADLINE_API_KEY'],
     headers = {},
     gzip = true,
@@ -363,7 +363,10 @@ export function httpExporter(options: HttpExporterOptions): Exporter {
 
 function resolveTarget(url: unknown): URL {
   if (typeof url !== 'string' || url.trim() === '')
-    throw new ThreadlineConfigError('url is required (e.g. http://127.0.0.1:4318)', 'url')
+    throw new ThreadlineConfigError(
+      'url is required (pass url or set THREADLINE_URL, e.g. http://127.0.0.1:4318)',
+      'url',
+    )
   let u: URL
   try {
     u = new URL(url.trim())
