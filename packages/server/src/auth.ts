@@ -25,7 +25,7 @@ export interface Auth {
   orgScope(request: FastifyRequest): { org_id?: string }
 }
 
-const ALL_SCOPES: ReadonlySet<ApiKeyScope> = new Set(['ingest', 'read'])
+const ALL_SCOPES: ReadonlySet<ApiKeyScope> = new Set(['ingest', 'read', 'admin'])
 
 export function createAuth(store: Store, mode: 'keys' | 'local', keyCacheMs: number): Auth {
   const cache = new Map<string, { info: ApiKeyInfo | undefined; until: number }>()

@@ -21,7 +21,7 @@ const stopSignal = (): Promise<string> =>
 export const serveCommand: CommandSpec = {
   summary: 'run the collector and query API (native and OTLP/HTTP ingest)',
   usage:
-    '[--port 4318] [--host 127.0.0.1] [--allowed-hosts a,b] [--cors-origins o1,o2] [--max-event-age 365d] [--max-event-ahead 24h] [--no-console]',
+    '[--port 4318] [--host 127.0.0.1] [--allowed-hosts a,b] [--cors-origins o1,o2] [--max-event-age 365d] [--max-event-ahead 24h] [--secret-file <file>] [--spool-dir <dir>] [--no-console]',
   options: {
     'no-console': {
       type: 'boolean',
@@ -48,6 +48,17 @@ export const serveCommand: CommandSpec = {
       description:
         'web origins allowed to call the API from a browser (comma-separated; off by default)',
       valueName: '<origins>',
+    },
+    'secret-file': {
+      type: 'string',
+      description:
+        'file holding the secret that seals integration credentials (else THREADLINE_SECRET)',
+      valueName: '<file>',
+    },
+    'spool-dir': {
+      type: 'string',
+      description: "directory of the integrations' disk spools (default: a temporary one)",
+      valueName: '<dir>',
     },
     'max-event-age': {
       type: 'string',
@@ -101,6 +112,14 @@ export const serveCommand: CommandSpec = {
       allowedHosts,
       corsOrigins,
       ...window,
+      ...(str(ctx.values['secret-file']) !== undefined
+        ? { secretFile: str(ctx.values['secret-file'])! }
+        : ctx.env['THREADLINE_SECRET']
+          ? { secret: ctx.env['THREADLINE_SECRET'] }
+          : {}),
+      ...(str(ctx.values['spool-dir']) !== undefined
+        ? { spoolDir: str(ctx.values['spool-dir'])! }
+        : {}),
     })
     const url = await server.listen()
     const info = await store.info()
@@ -131,14 +150,14 @@ export const serveCommand: CommandSpec = {
 export const keysCommand: CommandSpec = {
   summary: 'manage API keys: create, list, revoke',
   usage:
-    'create --org <org> [--scopes ingest,read] [--name <name>] | list [--org <org>] | revoke <id>',
+    'create --org <org> [--scopes ingest,read,admin] [--name <name>] | list [--org <org>] | revoke <id>',
   minPositionals: 1,
   maxPositionals: 2,
   options: {
     org: { type: 'string', description: 'the org the key belongs to', valueName: '<org>' },
     scopes: {
       type: 'string',
-      description: 'ingest, read or both (default both)',
+      description: 'ingest, read, admin (manages integrations); default ingest,read',
       valueName: '<list>',
     },
     name: { type: 'string', description: 'a label for the key', valueName: '<name>' },
@@ -152,8 +171,8 @@ export const keysCommand: CommandSpec = {
       if (!org) throw usageError('--org is required', '--org')
       const scopes = (str(ctx.values['scopes']) ?? 'ingest,read').split(',').map((s) => s.trim())
       for (const s of scopes)
-        if (s !== 'ingest' && s !== 'read')
-          throw usageError(`--scopes: '${s}' is not a scope (ingest, read)`, '--scopes')
+        if (s !== 'ingest' && s !== 'read' && s !== 'admin')
+          throw usageError(`--scopes: '${s}' is not a scope (ingest, read, admin)`, '--scopes')
       const name = str(ctx.values['name'])
       const created = await store.keys.create({
         org_id: org,

@@ -1,4 +1,5 @@
 // What the route plugins share: the store, the caller checks, the writer, metrics, jobs.
+import type { ThreadlineEvent } from '@threadline/core'
 import type { Store } from '@threadline/store'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { Auth } from './auth.js'
@@ -20,6 +21,8 @@ export interface ServerContext {
   rateLimit: false | { ingest?: RateLimitWindow; query?: RateLimitWindow }
   /** This package's version, for `/api/info`. */
   version: string
+  /** Hand accepted events to the integrations (never throws, never awaits). */
+  forward(events: readonly ThreadlineEvent[]): void
 }
 
 /** A handler whose duration is observed as `threadline_query_duration_seconds{route}`. */

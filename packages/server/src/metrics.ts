@@ -1,5 +1,6 @@
 // The server's own Prometheus metrics, in a registry of its own (never the app's global one).
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+import type { IntegrationStats } from './integrations.js'
 
 export interface ServerMetrics {
   registry: Registry
@@ -15,9 +16,72 @@ export interface ServerMetrics {
   pending: Gauge
 }
 
-export function createMetrics(pending: () => number): ServerMetrics {
+type IntegrationsSnapshot = () => { id: string; type: string; stats: IntegrationStats }[]
+
+const BREAKER = { closed: 0, half_open: 1, open: 2 } as const
+
+export function createMetrics(
+  pending: () => number,
+  integrations: IntegrationsSnapshot = () => [],
+): ServerMetrics {
   const registry = new Registry()
   collectDefaultMetrics({ register: registry, prefix: 'threadline_server_' })
+  // Per integration, read from its exporter's stats at scrape time (they restart at 0 when
+  // the integration changes, hence gauges).
+  const labelNames = ['integration_id', 'integration_type'] as const
+  new Gauge({
+    name: 'threadline_integration_delivered_events',
+    help: 'Events the integration destination accepted, since its pipeline started',
+    labelNames,
+    registers: [registry],
+    collect() {
+      this.reset()
+      for (const i of integrations())
+        this.set({ integration_id: i.id, integration_type: i.type }, i.stats.delivered)
+    },
+  })
+  new Gauge({
+    name: 'threadline_integration_dropped_events',
+    help: 'Events not delivered to the integration destination, by reason',
+    labelNames: [...labelNames, 'reason'],
+    registers: [registry],
+    collect() {
+      this.reset()
+      for (const i of integrations())
+        for (const [reason, n] of Object.entries(i.stats.dropped))
+          this.set({ integration_id: i.id, integration_type: i.type, reason }, n)
+    },
+  })
+  new Gauge({
+    name: 'threadline_integration_queued_events',
+    help: 'Events waiting for the integration destination (memory), plus spooled on disk',
+    labelNames: [...labelNames, 'where'],
+    registers: [registry],
+    collect() {
+      this.reset()
+      for (const i of integrations()) {
+        this.set(
+          { integration_id: i.id, integration_type: i.type, where: 'memory' },
+          i.stats.queued,
+        )
+        this.set(
+          { integration_id: i.id, integration_type: i.type, where: 'spool' },
+          i.stats.spooled,
+        )
+      }
+    },
+  })
+  new Gauge({
+    name: 'threadline_integration_breaker_state',
+    help: 'Circuit breaker of the integration: 0 closed, 1 half-open, 2 open',
+    labelNames,
+    registers: [registry],
+    collect() {
+      this.reset()
+      for (const i of integrations())
+        this.set({ integration_id: i.id, integration_type: i.type }, BREAKER[i.stats.breaker] ?? 0)
+    },
+  })
   return {
     registry,
     events: new Counter({

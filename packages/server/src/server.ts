@@ -17,7 +17,9 @@ import { createGuard, isLoopbackHost, normaliseOrigin } from './local-guard.js'
 import { createMetrics } from './metrics.js'
 import { consoleRoutes } from './routes/console.js'
 import { exportRoutes } from './routes/export.js'
+import { createForwarder, createSealer } from './integrations.js'
 import { ingestRoutes } from './routes/ingest.js'
+import { integrationRoutes } from './routes/integrations.js'
 import { opsRoutes } from './routes/ops.js'
 import { queryRoutes } from './routes/query.js'
 import type { ServerOptions } from './types.js'
@@ -102,7 +104,18 @@ export async function createServer(options: ServerOptions = {}): Promise<Threadl
     )
   }
 
-  const metrics = createMetrics(() => writer.pending)
+  let sealer
+  try {
+    sealer = createSealer(options.secret, options.secretFile)
+  } catch (error) {
+    if (ownStore) await store.close()
+    throw error
+  }
+  const forwarder = createForwarder(store, sealer, options.spoolDir)
+  const metrics = createMetrics(
+    () => writer.pending,
+    () => forwarder.all(),
+  )
   const writer = createWriter(
     store,
     {
@@ -134,6 +147,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Threadl
     limits: { maxBatchEvents, maxEventAgeMs, maxEventAheadMs },
     rateLimit,
     version: VERSION,
+    forward: (events) => forwarder.forward(events),
   }
 
   const app = Fastify({
@@ -156,7 +170,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Threadl
   if (origins.length > 0)
     await app.register(fastifyCors, {
       origin: origins,
-      methods: ['GET', 'HEAD', 'POST'],
+      methods: ['GET', 'HEAD', 'POST', 'PATCH', 'DELETE'],
       allowedHeaders: ['authorization', 'x-api-key', 'content-type', 'content-encoding', 'accept'],
       exposedHeaders: ['retry-after', 'content-disposition'],
       maxAge: 600,
@@ -198,6 +212,8 @@ export async function createServer(options: ServerOptions = {}): Promise<Threadl
   await app.register(queryRoutes, ctx)
   await app.register(exportRoutes, ctx)
   await app.register(opsRoutes, ctx)
+  await app.register(integrationRoutes, { ...ctx, forwarder, sealer })
+  await forwarder.start()
   const root = consoleDir ?? consoleRoot
   await app.register(consoleRoutes, {
     enabled: serveConsole,
@@ -221,6 +237,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Threadl
       closing ??= (async () => {
         await app.close() // waits for in-flight requests, which wait for their writes
         await writer.drain()
+        await forwarder.close() // flushes what each integration still holds
         jobs.close()
         if (ownStore) await store.close()
       })()

@@ -90,6 +90,21 @@ export interface ServerOptions {
    * @default the `@threadline/console` package's build (`consoleRoot`)
    */
   consoleDir?: string
+  /**
+   * Secret that seals integration credentials (AES-256-GCM, key derived with HKDF-SHA256);
+   * at least 32 characters of random data. Without one (nor `secretFile`), integrations
+   * with credentials are refused (409 `no_secret`).
+   * @default process.env.THREADLINE_SECRET
+   */
+  secret?: string
+  /** File holding that secret (`threadline serve --secret-file`). @default undefined */
+  secretFile?: string
+  /**
+   * Directory of the integrations' disk spools (one subdirectory per integration); set it
+   * for spooled batches to survive a restart.
+   * @default a fresh directory under os.tmpdir(), removed on close
+   */
+  spoolDir?: string
 }
 
 /** At most `max` requests in each `timeWindowMs`. */

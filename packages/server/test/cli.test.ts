@@ -54,7 +54,7 @@ describe('threadline keys and --server', () => {
     expect((await run(['keys', 'revoke', info.id])).out).toBe(`revoked ${info.id}\n`)
     expect(await store.keys.verify(key)).toBeUndefined()
     expect((await run(['keys', 'create'])).code).toBe(2)
-    expect((await run(['keys', 'create', '--org', 'x', '--scopes', 'admin'])).err).toContain(
+    expect((await run(['keys', 'create', '--org', 'x', '--scopes', 'owner'])).err).toContain(
       '--scopes',
     )
   })

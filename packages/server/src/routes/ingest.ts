@@ -88,7 +88,11 @@ export async function ingestRoutes(app: FastifyInstance, ctx: ServerContext): Pr
     const window = timeWindow(batch, now - limits.maxEventAgeMs, now + limits.maxEventAheadMs)
     let result: InsertResult
     try {
-      result = window.merge(await writer.submit(window.kept))
+      const stored = await writer.submit(window.kept)
+      // accepted events go on to the integrations, queued in memory: never awaited here
+      const bad = new Set(stored.rejected.map((r) => r.index))
+      ctx.forward(window.kept.filter((e, i) => !bad.has(i) && e !== null && typeof e === 'object'))
+      result = window.merge(stored)
     } catch (error) {
       if (error instanceof OverloadedError) {
         metrics.refused.inc({ source, reason: 'overloaded' })
