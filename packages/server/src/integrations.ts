@@ -245,9 +245,15 @@ export function createForwarder(
         await stop(id)
         await build(record)
       } else {
-        // deleted: what it still holds is flushed in the background, never holding the answer
-        void stop(id)
+        // deleted: what it still holds is flushed in the background, never holding the answer;
+        // then its spool goes too (nothing will ever replay it)
         failed.delete(id)
+        void stop(id)
+          .then(() => spoolDir ?? ownDir)
+          .then((d) =>
+            d === undefined ? undefined : rm(join(d, id), { recursive: true, force: true }),
+          )
+          .catch(() => {})
       }
     },
     stats(id) {
